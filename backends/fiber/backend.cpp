@@ -1,0 +1,127 @@
+// Processes as Boost.Fiber fibers.
+//
+// A run gets a thread of its own (so the caller's thread keeps whatever Boost.Fiber scheduler
+// it had) and, with --csp-threads=N, N-1 helper threads. One thread uses Boost's round_robin
+// policy, which sleeps when idle; several share one ready queue (algorithm.hpp) and sleep when
+// it is empty. The helper threads install the policy before anything depends on them, and the
+// run's thread waits fiber-aware (so it runs fibers meanwhile) until every fiber, those of
+// sub-networks included, has finished.
+#include <backends/fiber/backend.hpp>
+
+#include <boost/fiber/algo/round_robin.hpp>
+#include <boost/fiber/all.hpp>
+
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <backends/fiber/algorithm.hpp>
+#include <backends/fiber/parker.hpp>
+#include <csp/errors.hpp>
+
+namespace csp::fiber {
+namespace {
+
+namespace bf = boost::fibers;
+
+class backend final : public detail::backend {
+ public:
+  backend(int threads, std::size_t stack_size) : threads_(threads), stack_size_(stack_size) {}
+
+  const char* name() const noexcept override { return "fiber"; }
+
+  void run(detail::runtime& rt, detail::group& g) override {
+    std::exception_ptr error;
+    std::thread runner([&] {
+      try {
+        run_here(rt, g);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    });
+    runner.join();
+    if (error) std::rethrow_exception(error);
+  }
+
+  void start(detail::runtime& rt, detail::group& g) override {
+    for (auto& p : g.processes) {
+      detail::process_state* ps = p.get();
+      {
+        std::lock_guard lk(parkers_mu_);
+        parkers_.push_back(std::make_unique<parker>(ps));
+        ps->park = parkers_.back().get();
+      }
+      fibers_.fetch_add(1, std::memory_order_relaxed);
+      try {
+        bf::fiber(std::allocator_arg, bf::fixedsize_stack(stack_size_), [this, ps] {
+          detail::execute(*ps);
+          finished();
+        }).detach();
+      } catch (const std::exception& e) {
+        rt.fail(g, std::make_exception_ptr(process_error(
+                       ps->name, std::make_exception_ptr(csp::error(
+                                     std::string("could not start its fiber: ") + e.what())))));
+        ps->body = detail::task{};
+        rt.ended(*ps);
+        finished();
+      }
+    }
+  }
+
+ private:
+  void run_here(detail::runtime& rt, detail::group& g) {
+    auto shared = std::make_shared<pool>();
+    std::vector<std::thread> helpers;
+    if (threads_ == 1) {
+      bf::use_scheduling_algorithm<bf::algo::round_robin>();
+    } else {
+      bf::use_scheduling_algorithm<sharing>(shared);
+      for (int i = 1; i < threads_; ++i) {
+        helpers.emplace_back([this, shared] {
+          bf::use_scheduling_algorithm<sharing>(shared);
+          std::unique_lock lk(stop_mu_);
+          stop_cv_.wait(lk, [this] { return stop_; });
+        });
+      }
+    }
+    start(rt, g);
+    {
+      std::unique_lock lk(done_mu_);
+      done_cv_.wait(lk, [this] { return fibers_.load(std::memory_order_acquire) == 0; });
+    }
+    {
+      std::lock_guard lk(stop_mu_);
+      stop_ = true;
+    }
+    stop_cv_.notify_all();
+    for (auto& h : helpers) h.join();
+  }
+
+  void finished() {
+    if (fibers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard lk(done_mu_);
+      done_cv_.notify_all();
+    }
+  }
+
+  int threads_;
+  std::size_t stack_size_;
+  std::atomic<std::size_t> fibers_{0};  // fibers started and not yet finished
+  bf::mutex done_mu_;
+  bf::condition_variable done_cv_;      // fibers_ reached 0
+  bf::mutex stop_mu_;
+  bf::condition_variable stop_cv_;      // helpers may stop
+  bool stop_ = false;                   // guarded by stop_mu_
+  std::mutex parkers_mu_;
+  std::vector<std::unique_ptr<parker>> parkers_;
+};
+
+}  // namespace
+
+std::unique_ptr<detail::backend> make_backend(int threads, std::size_t stack_size) {
+  return std::make_unique<backend>(threads, stack_size);
+}
+
+}  // namespace csp::fiber

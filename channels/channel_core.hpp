@@ -1,0 +1,135 @@
+// The part of every channel that does not depend on its element type or flavor: the lock, the
+// two wait queues, the end counts, retire and poison. Each flavor (rendezvous.hpp, fifo.hpp)
+// implements the small guard protocol below; alt (csp/alt.hpp) and the ends (csp/ends.hpp) use
+// nothing else.
+//
+// The guard protocol, for one wait_entry `e` (csp/detail/waiter.hpp):
+//   attempt(e, enlist)  complete e now if a partner, a buffer slot, end-of-stream or poison
+//                       allows it; otherwise, if `enlist`, link e (same critical section) and
+//                       return would_block. Used alone by send/recv and as phase 1 of an alt.
+//   enable(e)           phase 2 of an alt: return true if e could complete now (the alt then
+//                       aborts its own slot and goes back to phase 1), else link e.
+//   disable(e)          phase 3: unlink e if still linked.
+//
+// Invariants (guarded by lock_)
+//   C1  A linked entry's owner is parked or about to park; its `data` is valid until the owner
+//       sees `done`.
+//   C2  A decider unlinks the entry it claims before it releases lock_ (waiter.hpp, I3).
+//   C3  An entry whose claim fails stays linked: its owner is decided elsewhere or is aborting,
+//       and will unlink it in disable().
+//   C4  Rendezvous: a recv entry and a send entry of *different* owners, both with an open slot,
+//       are never both linked after lock_ is released: whoever came second matched the first.
+//       (The same owner may have both: an alt with input and output guards on one channel.)
+//   C5  No code holds lock_ while taking another channel's lock_, or while parking. Completing
+//       a claimed waiter (parker::unpark) happens after lock_ is released.
+//   C6  writer_ends_ / reader_ends_ count the ends not yet retired. writer_ends_ == 0 means
+//       end-of-stream for readers once the buffer is empty; reader_ends_ == 0 fails writers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <csp/detail/spinlock.hpp>
+#include <csp/detail/waiter.hpp>
+#include <csp/status.hpp>
+
+namespace csp::channels {
+
+using detail::op_kind;
+using detail::wait_entry;
+
+/// FIFO of linked wait entries (intrusive, so enabling a guard never allocates).
+class entry_queue {
+ public:
+  bool empty() const noexcept { return head_ == nullptr; }
+  wait_entry* front() const noexcept { return head_; }
+  void push_back(wait_entry& e) noexcept;
+  void erase(wait_entry& e) noexcept;
+
+ private:
+  wait_entry* head_ = nullptr;
+  wait_entry* tail_ = nullptr;
+};
+
+/// Waiters claimed inside a critical section, completed after it (C5). Reuses the entries'
+/// links, which are free once the entries are unlinked from their queue.
+class completion_list {
+ public:
+  void add(wait_entry& e, status result) noexcept;
+  /// Completes every collected waiter. Call with no channel lock held.
+  void complete_all() noexcept;
+
+ private:
+  wait_entry* head_ = nullptr;
+};
+
+class channel_core {
+ public:
+  channel_core(std::string name, std::string flavor, std::string type)
+      : name_(std::move(name)), flavor_(std::move(flavor)), type_(std::move(type)) {}
+  channel_core(const channel_core&) = delete;
+  channel_core& operator=(const channel_core&) = delete;
+  virtual ~channel_core() = default;
+
+  const std::string& name() const noexcept { return name_; }
+  /// "rendezvous", "bounded(64)", "unbounded", "overwriting(4)"
+  const std::string& flavor() const noexcept { return flavor_; }
+  /// The element type, as the compiler spells it.
+  const std::string& type() const noexcept { return type_; }
+
+  // Ends. join: a new end of that side. leave: an end of that side retired (or was destroyed
+  // without retiring). The last writer to leave ends the stream; the last reader fails writers.
+  void join(op_kind side) noexcept;
+  void leave(op_kind side) noexcept;
+  /// Poisons the channel: every pending and later operation fails with csp::poisoned.
+  /// Buffered values are discarded.
+  void poison() noexcept;
+
+  // The guard protocol; see the top of this file.
+  virtual status attempt(wait_entry& e, bool enlist) noexcept = 0;
+  virtual bool enable(wait_entry& e) noexcept = 0;
+  void disable(wait_entry& e) noexcept;
+
+  /// Snapshot, for checks and reports.
+  struct counts {
+    std::size_t readers, writers;  // ends not yet retired
+    std::size_t reader_joins, writer_joins;  // ends ever created
+    std::uint64_t messages;        // values delivered to readers
+    bool poisoned;
+  };
+  counts snapshot() const noexcept;
+
+ protected:
+  /// Claims the first linked entry of `q` whose owner is not `self` and whose slot is open.
+  /// Unlinks and returns it (C2), or returns null. Caller holds lock_.
+  wait_entry* claim_partner(entry_queue& q, const detail::waiter* self) noexcept;
+  /// True if `q` has an entry of another owner with an open slot. Caller holds lock_.
+  static bool has_partner(const entry_queue& q, const detail::waiter* self) noexcept;
+  /// Links `e` into the queue of its side. Caller holds lock_.
+  void link(wait_entry& e) noexcept;
+  /// Status of `e` when the channel alone (no partner) decides it: poisoned, retired, or
+  /// would_block. Caller holds lock_. `buffered_values` is whether a reader could still drain.
+  status closed_status(const wait_entry& e, bool buffered_values) const noexcept;
+
+  /// Flavor hook, called under lock_ when poisoned: drop buffered values.
+  virtual void discard_buffer() noexcept {}
+  /// Flavor hook, called under lock_: whether values are buffered (readers can still drain).
+  virtual bool has_buffered() const noexcept { return false; }
+
+  mutable detail::spinlock lock_;
+  entry_queue receivers_;  // linked recv entries
+  entry_queue senders_;    // linked send entries
+  std::size_t reader_ends_ = 0, writer_ends_ = 0;
+  std::size_t reader_joins_ = 0, writer_joins_ = 0;
+  std::uint64_t messages_ = 0;
+  bool poisoned_ = false;
+
+ private:
+  std::string name_, flavor_, type_;
+};
+
+/// The spelling of T in messages: demangled where the compiler allows.
+std::string type_name_of(const char* mangled);
+
+}  // namespace csp::channels

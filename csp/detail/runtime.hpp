@@ -1,0 +1,129 @@
+// What a running network is made of: one `runtime` per top-level run(), one `group` per
+// network run inside it (the top-level network and every sub-network run from a process), one
+// `process_state` per process.
+//
+// The deadlock count
+//   runtime::active_ counts processes that are neither ended nor in an untimed wait. A process
+//   entering an untimed wait calls blocked() (active_ - 1); its decider calls unblocked()
+//   (active_ + 1) before completing it, hence before the decider itself can block or end
+//   (waiter.hpp, I5). An ending process calls ended() (live_ - 1, then active_ - 1). So when a
+//   decrement takes active_ to 0, no process is running, ready, deciding, or on a timer: if any
+//   process is still live, they are all in untimed waits that nobody can complete, which is a
+//   deadlock. The process that made the count 0 writes the report and aborts the run.
+//   This assumes that only processes of this run touch its channels (DESIGN.md section 2:
+//   "none waits on the outside world"); a thread outside the run that talks to its channels is
+//   not counted, and the detector can fire while that thread could still help.
+//
+// Lifetimes: process_states and groups live until run() returns; channels live as long as a
+// network or an end refers to them. Deciders may touch a process_state after `done` (I4).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <csp/detail/spinlock.hpp>
+#include <csp/detail/task.hpp>
+#include <csp/detail/waiter.hpp>
+
+namespace csp::channels {
+class channel_core;
+}
+
+namespace csp::detail {
+
+class runtime;
+struct group;
+
+/// A channel end a process was given at spawn: for the wait-for graph and poison propagation.
+struct end_ref {
+  std::shared_ptr<channels::channel_core> channel;
+  op_kind side;  // recv: a reader end, send: a writer end
+};
+
+struct process_state {
+  std::string name;
+  task body;                 // the process, with its arguments bound; run once
+  runtime* rt = nullptr;     // null for a thread outside any run
+  group* grp = nullptr;
+  parker* park = nullptr;    // set by the backend before the process starts
+  std::vector<end_ref> ends;
+  bool propagate_poison = false;
+
+  /// The untimed wait the process is parked in, for the deadlock report. Written by the owner
+  /// (release) before runtime::blocked(); read by the detector (acquire) when nothing runs.
+  std::atomic<waiter*> blocked_on{nullptr};
+
+  /// The timed wait the process is in, so that an abort can end it (a timed wait is not woken
+  /// by poisoning channels when it waits on none). Guarded by timed_lock.
+  spinlock timed_lock;
+  waiter* timed_wait = nullptr;
+};
+
+/// One network run: its processes, channels, first error and the waiter that joins it.
+struct group {
+  std::string name;
+  std::vector<std::shared_ptr<channels::channel_core>> channels;
+  std::vector<std::unique_ptr<process_state>> processes;
+  std::atomic<std::size_t> remaining{0};  // processes not yet ended
+  waiter join;                            // the joiner's wait; decided by the last process
+  std::mutex mu;                          // guards first_error, failed_process
+  std::exception_ptr first_error;
+  std::atomic<bool> aborted{false};
+};
+
+class backend;
+
+class runtime {
+ public:
+  explicit runtime(backend& b) : backend_(b) {}
+
+  backend& get_backend() noexcept { return backend_; }
+
+  /// Takes `g` (it lives as long as the runtime) and adds its processes to the counts; call
+  /// before any of them starts.
+  group& admit(std::unique_ptr<group> g);
+  /// The calling process enters an untimed wait (I5). May detect a deadlock and abort.
+  void blocked(process_state& self);
+  /// A decider is about to complete a counted waiter.
+  void unblocked() noexcept { active_.fetch_add(1, std::memory_order_relaxed); }
+  /// The calling process has ended; decides its group's join when it is the last.
+  void ended(process_state& self);
+
+  /// Records `error` as the group's failure (the first one wins) and aborts the group.
+  void fail(group& g, std::exception_ptr error);
+  /// Poisons every channel of `g` and ends the timed waits of its processes.
+  void abort(group& g);
+
+  /// The deadlock report of the last detected deadlock, empty if none.
+  std::string deadlock_report() const;
+
+ private:
+  void on_deadlock(process_state& detector);
+
+  backend& backend_;
+  // active_: see "The deadlock count" above. Relaxed RMWs suffice for the count itself: all
+  // increments and decrements are RMWs on one variable, so they form one modification order,
+  // and the happens-before needed by I5 comes from the waiter protocol (claim/done).
+  std::atomic<long> active_{0};
+  std::atomic<long> live_{0};
+  mutable std::mutex mu_;  // guards groups_, report_
+  std::vector<std::unique_ptr<group>> groups_;  // the top-level group first
+  std::string report_;
+};
+
+/// The process running on the calling thread or fiber, or a per-thread stand-in (no runtime)
+/// for threads outside any run. Not inline: a fiber may move between threads, and the address
+/// of a thread_local must be computed anew after every park.
+process_state& current() noexcept;
+void set_current(process_state* p) noexcept;
+
+/// Parks the current process in `w` (all of whose entries are enabled) until decided and
+/// completed, or until `deadline`. Returns false only when the deadline won (slot -> aborted).
+bool wait(waiter& w, const clock::time_point* deadline);
+
+}  // namespace csp::detail

@@ -1,0 +1,90 @@
+// The one error vocabulary of csp (STYLE.md, habit 4).
+//
+//   blocking operations (send, recv, select)  throw  csp::poisoned / csp::retired
+//   try_ operations                           return csp::status (and hand a refused value back)
+//   run()                                     throws csp::deadlock, csp::process_error,
+//                                                    csp::network_error, csp::config_error
+//
+// Every message names the channel, process or config key it is about.
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <stdexcept>
+#include <string>
+
+namespace csp {
+
+/// Base of every exception csp throws.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Thrown by a blocking operation on a poisoned channel.
+/// Example: `try { in.recv(); } catch (const csp::poisoned& e) { e.channel(); }`
+class poisoned : public error {
+ public:
+  explicit poisoned(std::string channel, std::size_t guard = npos);
+  const std::string& channel() const noexcept { return channel_; }
+  /// Index of the alt guard that fired on the poisoned channel, or npos outside an alt.
+  std::size_t guard() const noexcept { return guard_; }
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+ private:
+  std::string channel_;
+  std::size_t guard_;
+};
+
+/// Thrown by a blocking operation when the other side has retired: a reader after every writer
+/// retired and the buffer is drained (end of stream), a writer after every reader retired, or
+/// any operation on an end that was itself retired.
+class retired : public error {
+ public:
+  explicit retired(std::string channel, std::size_t guard = npos, const char* why = nullptr);
+  const std::string& channel() const noexcept { return channel_; }
+  /// Index of the alt guard that fired on the retired channel, or npos outside an alt.
+  std::size_t guard() const noexcept { return guard_; }
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+ private:
+  std::string channel_;
+  std::size_t guard_;
+};
+
+/// Thrown by run() when every process is blocked on a channel and none waits on a timer.
+/// what() is the full report: each blocked process, what it waits on, and the wait-for cycle.
+class deadlock : public error {
+ public:
+  explicit deadlock(std::string report) : error(std::move(report)) {}
+};
+
+/// Thrown by run() when a process ended with an exception other than poisoned/retired.
+/// The original exception is kept and can be rethrown with rethrow_cause().
+class process_error : public error {
+ public:
+  process_error(std::string process, std::exception_ptr cause);
+  const std::string& process() const noexcept { return process_; }
+  std::exception_ptr cause() const noexcept { return cause_; }
+  [[noreturn]] void rethrow_cause() const { std::rethrow_exception(cause_); }
+
+ private:
+  std::string process_;
+  std::exception_ptr cause_;
+};
+
+/// Thrown by run() when the network itself is wrong (before any process starts), and by
+/// misuse of a network (spawning into a network that already ran, running it twice).
+class network_error : public error {
+ public:
+  using error::error;
+};
+
+/// Thrown by config::from and run() for an unknown flag, key, backend or a bad value; the
+/// message lists what is accepted.
+class config_error : public error {
+ public:
+  using error::error;
+};
+
+}  // namespace csp

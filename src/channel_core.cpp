@@ -1,0 +1,149 @@
+// channel_core: ends, retire, poison and the flavor-independent parts of the guard protocol.
+// Invariants C1-C6 are stated in channels/channel_core.hpp.
+#include <channels/channel_core.hpp>
+
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+
+namespace csp::channels {
+
+void entry_queue::push_back(wait_entry& e) noexcept {
+  e.prev = tail_;
+  e.next = nullptr;
+  if (tail_ != nullptr) {
+    tail_->next = &e;
+  } else {
+    head_ = &e;
+  }
+  tail_ = &e;
+}
+
+void entry_queue::erase(wait_entry& e) noexcept {
+  (e.prev != nullptr ? e.prev->next : head_) = e.next;
+  (e.next != nullptr ? e.next->prev : tail_) = e.prev;
+  e.prev = e.next = nullptr;
+}
+
+void completion_list::add(wait_entry& e, status result) noexcept {
+  e.owner->result = result;  // the claim made us the owner's only decider (I2)
+  e.next = head_;
+  head_ = &e;
+}
+
+void completion_list::complete_all() noexcept {
+  while (head_ != nullptr) {
+    wait_entry* e = head_;
+    head_ = e->next;  // read before completing: the owner may free e at once (I4)
+    detail::complete(*e->owner, e->owner->result);
+  }
+}
+
+void channel_core::link(wait_entry& e) noexcept {
+  (e.kind == op_kind::recv ? receivers_ : senders_).push_back(e);
+  e.linked = true;
+}
+
+void channel_core::disable(wait_entry& e) noexcept {
+  std::lock_guard lk(lock_);
+  if (e.linked) {
+    (e.kind == op_kind::recv ? receivers_ : senders_).erase(e);
+    e.linked = false;
+  }
+}
+
+wait_entry* channel_core::claim_partner(entry_queue& q, const detail::waiter* self) noexcept {
+  for (wait_entry* e = q.front(); e != nullptr; e = e->next) {
+    if (e->owner != self && e->owner->claim(e->index)) {
+      q.erase(*e);
+      e->linked = false;
+      return e;
+    }
+  }
+  return nullptr;
+}
+
+bool channel_core::has_partner(const entry_queue& q, const detail::waiter* self) noexcept {
+  for (const wait_entry* e = q.front(); e != nullptr; e = e->next) {
+    if (e->owner != self && e->owner->slot.load(std::memory_order_acquire) == detail::waiter::open) {
+      return true;
+    }
+  }
+  return false;
+}
+
+status channel_core::closed_status(const wait_entry& e, bool buffered_values) const noexcept {
+  if (poisoned_) return status::poisoned;
+  if (e.kind == op_kind::recv) {
+    return writer_ends_ == 0 && !buffered_values ? status::retired : status::would_block;
+  }
+  return reader_ends_ == 0 ? status::retired : status::would_block;
+}
+
+void channel_core::join(op_kind side) noexcept {
+  std::lock_guard lk(lock_);
+  if (side == op_kind::recv) {
+    ++reader_ends_;
+    ++reader_joins_;
+  } else {
+    ++writer_ends_;
+    ++writer_joins_;
+  }
+}
+
+namespace {
+// Claims every linked entry of `q` whose slot is still open, for completion with `result`.
+// Entries that lose the claim stay with their owners, who unlink them (C3).
+void fail_all(entry_queue& q, status result, completion_list& out) noexcept {
+  for (wait_entry* e = q.front(); e != nullptr;) {
+    wait_entry* next = e->next;
+    if (e->owner->claim(e->index)) {
+      q.erase(*e);
+      e->linked = false;
+      out.add(*e, result);
+    }
+    e = next;
+  }
+}
+}  // namespace
+
+void channel_core::leave(op_kind side) noexcept {
+  completion_list woken;
+  {
+    std::lock_guard lk(lock_);
+    if (side == op_kind::recv) {
+      if (--reader_ends_ == 0) fail_all(senders_, status::retired, woken);
+    } else if (--writer_ends_ == 0 && !has_buffered()) {
+      fail_all(receivers_, status::retired, woken);  // F3: with values buffered, none wait
+    }
+  }
+  woken.complete_all();
+}
+
+void channel_core::poison() noexcept {
+  completion_list woken;
+  {
+    std::lock_guard lk(lock_);
+    poisoned_ = true;
+    discard_buffer();
+    fail_all(receivers_, status::poisoned, woken);
+    fail_all(senders_, status::poisoned, woken);
+  }
+  woken.complete_all();
+}
+
+channel_core::counts channel_core::snapshot() const noexcept {
+  std::lock_guard lk(lock_);
+  return {reader_ends_, writer_ends_, reader_joins_, writer_joins_, messages_, poisoned_};
+}
+
+std::string type_name_of(const char* mangled) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  return status == 0 && demangled ? std::string(demangled.get()) : std::string(mangled);
+}
+
+}  // namespace csp::channels

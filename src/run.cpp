@@ -1,0 +1,89 @@
+// run(): check the network, turn it into a group, hand it to a backend, report the outcome.
+#include <csp/run.hpp>
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include <csp/detail/backend.hpp>
+
+#include <backends/thread/backend.hpp>
+#if CSP_HAVE_FIBER
+#include <backends/fiber/backend.hpp>
+#endif
+
+namespace csp {
+namespace {
+
+std::unique_ptr<detail::backend> make_backend(const config& cfg) {
+  cfg.validate();
+#if CSP_HAVE_FIBER
+  if (cfg.backend == "fiber") return fiber::make_backend(cfg.threads);
+#endif
+  if (cfg.backend == "thread") return thread::make_backend();
+  throw config_error(fmt::format("backend '{}' is not built into this copy of csp", cfg.backend));
+}
+
+void rethrow_failure(const detail::group& g) {
+  if (g.first_error) std::rethrow_exception(g.first_error);
+}
+
+}  // namespace
+
+// Defined here rather than in network.cpp: it is the one place that turns a network into a
+// running group.
+int run(network& net, const config& cfg) {
+  if (net.ran_) {
+    throw network_error(fmt::format("network '{}' has already run; build a new network to run again", net.name_));
+  }
+  std::string errors;
+  for (const network::finding& f : net.check()) {
+    if (f.error) {
+      errors += "\n  " + f.message;
+    } else {
+      std::cerr << "csp: warning: " << f.message << '\n';
+    }
+  }
+  if (!errors.empty()) throw network_error(fmt::format("network '{}' cannot run:{}", net.name_, errors));
+  net.ran_ = true;
+
+  auto g = std::make_unique<detail::group>();
+  g->name = net.name_;
+  g->channels = net.channels_;
+  for (process& p : net.processes_) {
+    auto ps = std::make_unique<detail::process_state>();
+    ps->name = p.name_;
+    ps->body = std::move(p.body_);
+    ps->ends = std::move(p.ends_);
+    ps->propagate_poison = p.propagate_poison_;
+    g->processes.push_back(std::move(ps));
+  }
+  net.processes_.clear();
+  if (g->processes.empty()) return 0;
+
+  detail::process_state& self = detail::current();
+  if (self.rt != nullptr) {  // a sub-network, run from inside a process
+    detail::runtime& rt = *self.rt;
+    g->join.proc = &self;
+    g->join.counted = true;
+    g->join.joining = g.get();
+    detail::group& sub = rt.admit(std::move(g));
+    rt.get_backend().start(rt, sub);
+    detail::wait(sub.join, nullptr);
+    rethrow_failure(sub);
+    return 0;
+  }
+  auto backend = make_backend(cfg);
+  detail::runtime rt(*backend);
+  detail::group& top = rt.admit(std::move(g));
+  backend->run(rt, top);
+  rethrow_failure(top);
+  return 0;
+}
+
+int run(network& net) {
+  if (detail::current().rt != nullptr) return run(net, config{});
+  return run(net, config::from_env());
+}
+
+}  // namespace csp

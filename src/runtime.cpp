@@ -1,0 +1,168 @@
+// The runtime's bookkeeping: current process, waiting, completing, ending, failing, aborting
+// and detecting deadlock. Invariants: csp/detail/waiter.hpp (I1-I5), csp/detail/runtime.hpp
+// (the deadlock count).
+#include <csp/detail/runtime.hpp>
+
+#include <mutex>
+
+#include <backends/thread/parker.hpp>
+#include <channels/channel_core.hpp>
+#include <csp/detail/backend.hpp>
+#include <csp/detail/report.hpp>
+#include <csp/errors.hpp>
+
+namespace csp::detail {
+namespace {
+
+thread_local process_state* tls_current = nullptr;
+
+// Stand-in for a thread that is not a process of any run (main(), a user's thread): it can
+// use channels, blocking on its own thread, and is not counted by any deadlock detector.
+struct outsider {
+  csp::thread::parker parker;
+  process_state state;
+  outsider() {
+    state.name = "(thread outside the network)";
+    state.park = &parker;
+  }
+};
+
+}  // namespace
+
+__attribute__((noinline)) process_state& current() noexcept {
+  if (process_state* p = tls_current) return *p;
+  thread_local outsider self;
+  return self.state;
+}
+
+__attribute__((noinline)) void set_current(process_state* p) noexcept { tls_current = p; }
+
+void complete(waiter& w, status result) noexcept {
+  w.result = result;
+  process_state& owner = *w.proc;  // read before unpark: `w` may be gone after it (I4)
+  if (w.counted && owner.rt != nullptr) owner.rt->unblocked();
+  owner.park->unpark(w);
+}
+
+bool wait(waiter& w, const clock::time_point* deadline) {
+  process_state& self = *w.proc;
+  if (deadline == nullptr) {
+    if (w.counted && self.rt != nullptr) {
+      self.blocked_on.store(&w, std::memory_order_release);
+      self.rt->blocked(self);
+    }
+    self.park->park(w, nullptr);
+    self.blocked_on.store(nullptr, std::memory_order_relaxed);
+    return true;
+  }
+  // A timed wait: register it so that an abort can end it (runtime::abort), then re-check the
+  // abort flag so that an abort that ran before the registration is not missed.
+  bool aborted_before = false;
+  {
+    std::lock_guard lk(self.timed_lock);
+    self.timed_wait = &w;
+    aborted_before = self.grp != nullptr && self.grp->aborted.load(std::memory_order_acquire);
+  }
+  if (aborted_before && w.claim(waiter::aborted_by_run)) complete(w, status::poisoned);
+  bool done = self.park->park(w, deadline);
+  if (!done && !w.abort()) {
+    self.park->park(w, nullptr);  // decided just as the deadline passed: wait for the transfer
+    done = true;
+  }
+  std::lock_guard lk(self.timed_lock);
+  self.timed_wait = nullptr;
+  return done;
+}
+
+group& runtime::admit(std::unique_ptr<group> owned) {
+  group& g = *owned;
+  const auto n = static_cast<long>(g.processes.size());
+  g.remaining.store(g.processes.size(), std::memory_order_relaxed);
+  for (auto& p : g.processes) {
+    p->rt = this;
+    p->grp = &g;
+  }
+  {
+    std::lock_guard lk(mu_);
+    groups_.push_back(std::move(owned));
+  }
+  live_.fetch_add(n, std::memory_order_relaxed);
+  active_.fetch_add(n, std::memory_order_relaxed);
+  return g;
+}
+
+void runtime::blocked(process_state& self) {
+  if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) on_deadlock(self);
+}
+
+void runtime::ended(process_state& self) {
+  group& g = *self.grp;
+  if (g.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1 && g.join.proc != nullptr &&
+      g.join.claim(0)) {
+    complete(g.join, status::ok);  // unblocks the joiner before this process stops counting
+  }
+  const long live = live_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+  if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1 && live > 0) on_deadlock(self);
+}
+
+void runtime::fail(group& g, std::exception_ptr error) {
+  {
+    std::lock_guard lk(g.mu);
+    if (!g.first_error) g.first_error = std::move(error);
+  }
+  abort(g);
+}
+
+void runtime::abort(group& g) {
+  g.aborted.store(true, std::memory_order_release);
+  for (auto& c : g.channels) c->poison();
+  for (auto& p : g.processes) {
+    std::lock_guard lk(p->timed_lock);
+    if (p->timed_wait != nullptr && p->timed_wait->claim(waiter::aborted_by_run)) {
+      complete(*p->timed_wait, status::poisoned);
+    }
+  }
+}
+
+void runtime::on_deadlock(process_state&) {
+  std::vector<group*> groups;
+  {
+    std::lock_guard lk(mu_);
+    for (auto& g : groups_) groups.push_back(g.get());
+    // Nothing runs, so every live process sits in a counted wait and its waiter is stable.
+    report_ = describe_deadlock(groups);
+  }
+  groups.front()->mu.lock();
+  if (!groups.front()->first_error) {
+    groups.front()->first_error = std::make_exception_ptr(deadlock(report_));
+  }
+  groups.front()->mu.unlock();
+  for (group* g : groups) abort(*g);
+}
+
+std::string runtime::deadlock_report() const {
+  std::lock_guard lk(mu_);
+  return report_;
+}
+
+void execute(process_state& p) noexcept {
+  set_current(&p);
+  try {
+    try {
+      p.body();
+    } catch (const csp::poisoned&) {
+      if (p.propagate_poison) {
+        for (auto& e : p.ends) e.channel->poison();
+      }
+    } catch (const csp::retired&) {
+      // A process may end by letting end-of-stream or a retired partner unwind it.
+    }
+  } catch (...) {
+    p.rt->fail(*p.grp, std::make_exception_ptr(process_error(p.name, std::current_exception())));
+  }
+  p.body = task{};  // releases what the body did not take: retires the ends it still holds
+  set_current(nullptr);
+  p.rt->ended(p);
+}
+
+}  // namespace csp::detail
