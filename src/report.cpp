@@ -28,10 +28,11 @@ std::string describe_entry(const wait_entry& e) {
 
 std::string describe_wait(const waiter& w) {
   if (w.joining != nullptr) return fmt::format("waits for its sub-network '{}' to end", w.joining->name);
-  if (w.entries.size() == 1) return "waits to " + describe_entry(w.entries[0]);
+  if (w.entries.size() == 1) return "waits to " + describe_entry(w.entries[0]);  // send or recv
   std::string s = "waits in an alt to";
   const char* sep = " ";
   for (const wait_entry& e : w.entries) {
+    if (!e.linked) continue;
     s += sep + describe_entry(e);
     sep = ", or ";
   }
@@ -56,18 +57,21 @@ std::vector<node> build_graph(const std::vector<group*>& groups) {
   }
   for (node& n : nodes) {
     for (const wait_entry& e : n.wait->entries) {
+      if (!e.linked) continue;  // a disabled guard, or a timeout/skip guard
       const op_kind other = e.kind == op_kind::recv ? op_kind::send : op_kind::recv;
       for (const node& m : nodes) {
         if (&m != &n && holds(*m.proc, e.channel, other)) {
-          n.out.emplace_back(index[m.proc], fmt::format("to {} '{}'",
-              e.kind == op_kind::recv ? "receive on" : "send on", e.channel->name()));
+          n.out.emplace_back(index[m.proc], fmt::format(
+              "waits to {} '{}', of which '{}' holds a {} end", e.kind == op_kind::recv ? "receive on" : "send on",
+              e.channel->name(), m.proc->name, other == op_kind::recv ? "reader" : "writer"));
         }
       }
     }
     if (n.wait->joining != nullptr) {
       for (auto& child : n.wait->joining->processes) {
         if (auto it = index.find(child.get()); it != index.end()) {
-          n.out.emplace_back(it->second, "for its sub-network to end");
+          n.out.emplace_back(it->second, fmt::format("waits for its sub-network '{}', in which '{}' is blocked",
+                                                     n.wait->joining->name, child->name));
         }
       }
     }
@@ -123,7 +127,7 @@ std::string describe_deadlock(const std::vector<group*>& groups) {
     const std::size_t to = cycle[(i + 1) % cycle.size()];
     for (const auto& [w, why] : from.out) {
       if (w == to) {
-        s += fmt::format("  '{}' waits for '{}' {}\n", from.proc->name, nodes[to].proc->name, why);
+        s += fmt::format("  '{}' {}\n", from.proc->name, why);
         break;
       }
     }

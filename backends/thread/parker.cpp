@@ -7,6 +7,10 @@
 #include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <thread>
+#include <algorithm>
+
+#include <csp/detail/runtime.hpp>
 
 #include <csp/detail/spinlock.hpp>
 
@@ -37,8 +41,12 @@ void futex_wake(std::atomic<std::uint32_t>& word) {
 }  // namespace
 
 bool parker::park(detail::waiter& w, const detail::clock::time_point* deadline) {
-  const auto spin_until = detail::clock::now() + std::chrono::nanoseconds(spin_ns_);
-  for (int i = 0; !w.done.load(std::memory_order_acquire); ++i) {
+  // Spinning pays off only if the partner can run meanwhile: not when more processes are
+  // running than there are CPUs (the spin would take the partner's CPU).
+  static const long cpus = std::max(1u, std::thread::hardware_concurrency());
+  const bool spin = w.proc->rt == nullptr || w.proc->rt->running() < cpus;
+  const auto spin_until = detail::clock::now() + std::chrono::nanoseconds(spin ? spin_ns_ : 0);
+  for (int i = 0; spin && !w.done.load(std::memory_order_acquire); ++i) {
     if ((i & 63) == 63 && detail::clock::now() >= spin_until) break;
     detail::spin_pause();
   }

@@ -91,6 +91,9 @@ class runtime {
   void blocked(process_state& self);
   /// A decider is about to complete a counted waiter.
   void unblocked() noexcept { active_.fetch_add(1, std::memory_order_relaxed); }
+  /// Processes neither ended nor in an untimed wait, right now (a hint: parkers use it to
+  /// decide whether spinning can pay off).
+  long running() const noexcept { return active_.load(std::memory_order_relaxed); }
   /// The calling process has ended; decides its group's join when it is the last.
   void ended(process_state& self);
 
