@@ -44,8 +44,17 @@ class entry_queue {
  public:
   bool empty() const noexcept { return head_ == nullptr; }
   wait_entry* front() const noexcept { return head_; }
-  void push_back(wait_entry& e) noexcept;
-  void erase(wait_entry& e) noexcept;
+  void push_back(wait_entry& e) noexcept {
+    e.prev = tail_;
+    e.next = nullptr;
+    (tail_ != nullptr ? tail_->next : head_) = &e;
+    tail_ = &e;
+  }
+  void erase(wait_entry& e) noexcept {
+    (e.prev != nullptr ? e.prev->next : head_) = e.next;
+    (e.next != nullptr ? e.next->prev : tail_) = e.prev;
+    e.prev = e.next = nullptr;
+  }
 
  private:
   wait_entry* head_ = nullptr;
@@ -100,6 +109,11 @@ class channel_core {
   };
   counts snapshot() const noexcept;
 
+  /// Binds the lock to the calling thread for a single-threaded run, or unbinds it (see
+  /// detail::channel_lock).
+  void bind_to_this_thread() noexcept { lock_.bind_to_this_thread(); }
+  void unbind() noexcept { lock_.unbind(); }
+
  protected:
   /// Claims the first linked entry of `q` whose owner is not `self` and whose slot is open.
   /// Unlinks and returns it (C2), or returns null. Caller holds lock_.
@@ -117,17 +131,43 @@ class channel_core {
   /// Flavor hook, called under lock_: whether values are buffered (readers can still drain).
   virtual bool has_buffered() const noexcept { return false; }
 
-  mutable detail::spinlock lock_;
+  std::string name_, flavor_, type_;  // before lock_, which refers to name_
+  mutable detail::channel_lock lock_{name_};
   entry_queue receivers_;  // linked recv entries
   entry_queue senders_;    // linked send entries
   std::size_t reader_ends_ = 0, writer_ends_ = 0;
   std::size_t reader_joins_ = 0, writer_joins_ = 0;
   std::uint64_t messages_ = 0;
   bool poisoned_ = false;
-
- private:
-  std::string name_, flavor_, type_;
 };
+
+inline wait_entry* channel_core::claim_partner(entry_queue& q, const detail::waiter* self) noexcept {
+  for (wait_entry* e = q.front(); e != nullptr; e = e->next) {
+    if (e->owner != self && e->owner->claim(e->index)) {
+      q.erase(*e);
+      e->linked = false;
+      return e;
+    }
+  }
+  return nullptr;
+}
+
+inline bool channel_core::has_partner(const entry_queue& q, const detail::waiter* self) noexcept {
+  for (const wait_entry* e = q.front(); e != nullptr; e = e->next) {
+    if (e->owner != self && e->owner->slot.load(std::memory_order_acquire) == detail::waiter::open) {
+      return true;
+    }
+  }
+  return false;
+}
+
+inline status channel_core::closed_status(const wait_entry& e, bool buffered_values) const noexcept {
+  if (poisoned_) return status::poisoned;
+  if (e.kind == op_kind::recv) {
+    return writer_ends_ == 0 && !buffered_values ? status::retired : status::would_block;
+  }
+  return reader_ends_ == 0 ? status::retired : status::would_block;
+}
 
 /// The spelling of T in messages: demangled where the compiler allows.
 std::string type_name_of(const char* mangled);

@@ -10,23 +10,6 @@
 
 namespace csp::channels {
 
-void entry_queue::push_back(wait_entry& e) noexcept {
-  e.prev = tail_;
-  e.next = nullptr;
-  if (tail_ != nullptr) {
-    tail_->next = &e;
-  } else {
-    head_ = &e;
-  }
-  tail_ = &e;
-}
-
-void entry_queue::erase(wait_entry& e) noexcept {
-  (e.prev != nullptr ? e.prev->next : head_) = e.next;
-  (e.next != nullptr ? e.next->prev : tail_) = e.prev;
-  e.prev = e.next = nullptr;
-}
-
 void completion_list::add(wait_entry& e, status result) noexcept {
   e.owner->result = result;  // the claim made us the owner's only decider (I2)
   e.next = head_;
@@ -52,34 +35,6 @@ void channel_core::disable(wait_entry& e) noexcept {
     (e.kind == op_kind::recv ? receivers_ : senders_).erase(e);
     e.linked = false;
   }
-}
-
-wait_entry* channel_core::claim_partner(entry_queue& q, const detail::waiter* self) noexcept {
-  for (wait_entry* e = q.front(); e != nullptr; e = e->next) {
-    if (e->owner != self && e->owner->claim(e->index)) {
-      q.erase(*e);
-      e->linked = false;
-      return e;
-    }
-  }
-  return nullptr;
-}
-
-bool channel_core::has_partner(const entry_queue& q, const detail::waiter* self) noexcept {
-  for (const wait_entry* e = q.front(); e != nullptr; e = e->next) {
-    if (e->owner != self && e->owner->slot.load(std::memory_order_acquire) == detail::waiter::open) {
-      return true;
-    }
-  }
-  return false;
-}
-
-status channel_core::closed_status(const wait_entry& e, bool buffered_values) const noexcept {
-  if (poisoned_) return status::poisoned;
-  if (e.kind == op_kind::recv) {
-    return writer_ends_ == 0 && !buffered_values ? status::retired : status::would_block;
-  }
-  return reader_ends_ == 0 ? status::retired : status::would_block;
 }
 
 void channel_core::join(op_kind side) noexcept {

@@ -3,6 +3,8 @@
 // (the deadlock count).
 #include <csp/detail/runtime.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 #include <backends/thread/parker.hpp>
@@ -14,7 +16,9 @@
 namespace csp::detail {
 namespace {
 
-thread_local process_state* tls_current = nullptr;
+// initial-exec: one instruction to reach, where the default model of a -fPIC library would
+// call __tls_get_addr on every channel operation.
+__attribute__((tls_model("initial-exec"))) thread_local process_state* tls_current = nullptr;
 
 // Stand-in for a thread that is not a process of any run (main(), a user's thread): it can
 // use channels, blocking on its own thread, and is not counted by any deadlock detector.
@@ -36,6 +40,15 @@ __attribute__((noinline)) process_state& current() noexcept {
 }
 
 __attribute__((noinline)) void set_current(process_state* p) noexcept { tls_current = p; }
+
+void foreign_thread(const std::string& what) noexcept {
+  std::fprintf(stderr,
+               "csp: '%s' belongs to a fiber run on one thread and was used from another thread; "
+               "use --csp-threads=2 or more, or the thread backend, to share channels with "
+               "threads outside the run\n",
+               what.c_str());
+  std::abort();
+}
 
 void complete(waiter& w, status result) noexcept {
   w.result = result;
@@ -91,10 +104,6 @@ group& runtime::admit(std::unique_ptr<group> owned) {
   return g;
 }
 
-void runtime::blocked(process_state& self) {
-  if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) on_deadlock(self);
-}
-
 void runtime::ended(process_state& self) {
   group& g = *self.grp;
   if (g.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1 && g.join.proc != nullptr &&
@@ -102,7 +111,7 @@ void runtime::ended(process_state& self) {
     complete(g.join, status::ok);  // unblocks the joiner before this process stops counting
   }
   const long live = live_.fetch_sub(1, std::memory_order_acq_rel) - 1;
-  if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1 && live > 0) on_deadlock(self);
+  if (add_active(-1) == 0 && live > 0) on_deadlock(self);
 }
 
 void runtime::fail(group& g, std::exception_ptr error) {
@@ -116,6 +125,12 @@ void runtime::fail(group& g, std::exception_ptr error) {
 void runtime::abort(group& g) {
   g.aborted.store(true, std::memory_order_release);
   for (auto& c : g.channels) c->poison();
+  // A sub-network's processes may wait on channels of the network around it, handed to them
+  // as ends: poison those too, so that none of them is left waiting (the failure reaches the
+  // outer network anyway, through the parent's run()).
+  for (auto& p : g.processes) {
+    for (auto& e : p->ends) e.channel->poison();
+  }
   for (auto& p : g.processes) {
     std::lock_guard lk(p->timed_lock);
     if (p->timed_wait != nullptr && p->timed_wait->claim(waiter::aborted_by_run)) {
@@ -125,10 +140,9 @@ void runtime::abort(group& g) {
 }
 
 void runtime::on_deadlock(process_state&) {
-  std::vector<group*> groups;
+  const std::vector<group*> groups = this->groups();
   {
     std::lock_guard lk(mu_);
-    for (auto& g : groups_) groups.push_back(g.get());
     // Nothing runs, so every live process sits in a counted wait and its waiter is stable.
     report_ = describe_deadlock(groups);
   }
@@ -138,6 +152,13 @@ void runtime::on_deadlock(process_state&) {
   }
   groups.front()->mu.unlock();
   for (group* g : groups) abort(*g);
+}
+
+std::vector<group*> runtime::groups() const {
+  std::lock_guard lk(mu_);
+  std::vector<group*> out;
+  for (auto& g : groups_) out.push_back(g.get());
+  return out;
 }
 
 std::string runtime::deadlock_report() const {

@@ -5,7 +5,9 @@
 // policy, which sleeps when idle; several share one ready queue (algorithm.hpp) and sleep when
 // it is empty. The helper threads install the policy before anything depends on them, and the
 // run's thread waits fiber-aware (so it runs fibers meanwhile) until every fiber, those of
-// sub-networks included, has finished.
+// sub-networks included, has finished. With one thread, the run's channels are bound to it
+// for the run (detail::channel_lock) and parkers take no lock (parker.hpp, P5): a
+// communication then costs no atomic read-modify-write but the deadlock count's.
 #include <backends/fiber/backend.hpp>
 
 #include <boost/fiber/algo/round_robin.hpp>
@@ -19,6 +21,7 @@
 
 #include <backends/fiber/algorithm.hpp>
 #include <backends/fiber/parker.hpp>
+#include <channels/channel_core.hpp>
 #include <csp/errors.hpp>
 
 namespace csp::fiber {
@@ -46,11 +49,14 @@ class backend final : public detail::backend {
   }
 
   void start(detail::runtime& rt, detail::group& g) override {
+    if (threads_ == 1) {
+      for (auto& c : g.channels) c->bind_to_this_thread();  // channel_lock
+    }
     for (auto& p : g.processes) {
       detail::process_state* ps = p.get();
       {
         std::lock_guard lk(parkers_mu_);
-        parkers_.push_back(std::make_unique<parker>(ps));
+        parkers_.push_back(std::make_unique<parker>(ps, threads_ == 1));
         ps->park = parkers_.back().get();
       }
       fibers_.fetch_add(1, std::memory_order_relaxed);
@@ -75,6 +81,7 @@ class backend final : public detail::backend {
     auto shared = std::make_shared<pool>();
     std::vector<std::thread> helpers;
     if (threads_ == 1) {
+      rt.set_exclusive();
       bf::use_scheduling_algorithm<bf::algo::round_robin>();
     } else {
       bf::use_scheduling_algorithm<sharing>(shared);
@@ -97,6 +104,9 @@ class backend final : public detail::backend {
     }
     stop_cv_.notify_all();
     for (auto& h : helpers) h.join();
+    for (detail::group* each : rt.groups()) {
+      for (auto& c : each->channels) c->unbind();
+    }
   }
 
   void finished() {

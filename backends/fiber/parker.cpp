@@ -1,32 +1,49 @@
 #include <backends/fiber/parker.hpp>
 
+#include <boost/fiber/scheduler.hpp>
+
 namespace csp::fiber {
 
 namespace bf = boost::fibers;
 
 bool parker::park(detail::waiter& w, const detail::clock::time_point* deadline) {
-  bf::detail::spinlock_lock lk(lock_);
+  bf::detail::spinlock_lock lk(lock_, std::defer_lock);
+  if (home_ == nullptr) lk.lock();  // P5
   if (w.done.load(std::memory_order_acquire)) return true;
-  bf::context* self = bf::context::active();
+  if (self_ == nullptr) self_ = bf::context::active();  // a fiber keeps its context
+  bf::context* self = self_;
   waiting_ = self;
   timed_ = deadline != nullptr;
   if (!timed_) {
     self->twstatus.store(0, std::memory_order_release);
-    self->suspend(lk);  // P1: lk is released after the switch
+    if (home_ == nullptr) {
+      self->suspend(lk);  // P1: lk is released after the switch
+    } else {
+      self->suspend();
+    }
     detail::set_current(owner_);  // P4
-    return true;        // only unpark() resumes an untimed park, after setting done
+    return true;                  // only unpark() resumes an untimed park, after setting done
   }
   self->twstatus.store(reinterpret_cast<std::intptr_t>(this), std::memory_order_release);
-  self->wait_until(*deadline, lk);
+  if (home_ == nullptr) {
+    self->wait_until(*deadline, lk);
+    lk.lock();
+  } else {
+    self->wait_until(*deadline);
+  }
   detail::set_current(owner_);  // P4
-  lk.lock();
   waiting_ = nullptr;
   self->twstatus.store(0, std::memory_order_release);
   return w.done.load(std::memory_order_acquire);
 }
 
 void parker::unpark(detail::waiter& w) {
-  bf::detail::spinlock_lock lk(lock_);
+  bf::detail::spinlock_lock lk(lock_, std::defer_lock);
+  if (home_ == nullptr) {
+    lk.lock();
+  } else if (home_ != &detail::this_thread_tag) {
+    detail::foreign_thread(owner_->name);
+  }
   w.done.store(true, std::memory_order_release);  // P2; `w` is not touched after this
   bf::context* ctx = waiting_;
   if (ctx == nullptr) return;
@@ -37,7 +54,11 @@ void parker::unpark(detail::waiter& w) {
       return;  // P3: the timer has resumed it already
     }
   }
-  bf::context::active()->schedule(ctx);
+  if (home_ != nullptr) {
+    ctx->get_scheduler()->schedule(ctx);  // P5: ours is the only scheduler, and it is local
+  } else {
+    bf::context::active()->schedule(ctx);  // local or remote, as Boost decides
+  }
 }
 
 }  // namespace csp::fiber

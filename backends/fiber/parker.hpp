@@ -15,27 +15,34 @@
 //       it was not -1. Exactly one of them resumes the fiber.
 //   P4  After a resume the owner calls detail::set_current() again: a fiber may have moved to
 //       another thread, where another process was current.
+//   P5  In a run on one thread (`exclusive`), owner and deciders are fibers of that thread and
+//       never run at the same time, so lock_ is not taken; unpark() checks that it is called
+//       on that thread (detail::foreign_thread otherwise).
 #pragma once
 
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/detail/spinlock.hpp>
 
 #include <csp/detail/runtime.hpp>
+#include <csp/detail/spinlock.hpp>
 #include <csp/detail/waiter.hpp>
 
 namespace csp::fiber {
 
 class parker final : public detail::parker {
  public:
-  explicit parker(detail::process_state* owner) : owner_(owner) {}
+  parker(detail::process_state* owner, bool exclusive)
+      : owner_(owner), home_(exclusive ? &detail::this_thread_tag : nullptr) {}
   bool park(detail::waiter& w, const detail::clock::time_point* deadline) override;
   void unpark(detail::waiter& w) override;
 
  private:
   boost::fibers::detail::spinlock lock_;
   boost::fibers::context* waiting_ = nullptr;  // P1
+  boost::fibers::context* self_ = nullptr;     // the owner's context, from its first park
   bool timed_ = false;                         // waiting_ is in a timed park (P3)
-  detail::process_state* owner_;               // null for the run's own main context
+  detail::process_state* owner_;
+  const char* home_;                           // P5: the run's thread, or null when shared
 };
 
 }  // namespace csp::fiber

@@ -46,9 +46,15 @@ bool parker::park(detail::waiter& w, const detail::clock::time_point* deadline) 
   static const long cpus = std::max(1u, std::thread::hardware_concurrency());
   const bool spin = w.proc->rt == nullptr || w.proc->rt->running() < cpus;
   const auto spin_until = detail::clock::now() + std::chrono::nanoseconds(spin ? spin_ns_ : 0);
+  // Pause for a few hundred iterations (a partner on the other CPU answers within a
+  // microsecond), then yield between checks, so that a partner waiting for this CPU gets it.
   for (int i = 0; spin && !w.done.load(std::memory_order_acquire); ++i) {
-    if ((i & 63) == 63 && detail::clock::now() >= spin_until) break;
-    detail::spin_pause();
+    if (i < 256) {
+      detail::spin_pause();
+    } else {
+      if (detail::clock::now() >= spin_until) break;
+      std::this_thread::yield();
+    }
   }
   while (!w.done.load(std::memory_order_acquire)) {
     if (deadline != nullptr && detail::clock::now() >= *deadline) return false;

@@ -88,9 +88,14 @@ class runtime {
   /// before any of them starts.
   group& admit(std::unique_ptr<group> g);
   /// The calling process enters an untimed wait (I5). May detect a deadlock and abort.
-  void blocked(process_state& self);
+  void blocked(process_state& self) {
+    if (add_active(-1) == 0) on_deadlock(self);
+  }
   /// A decider is about to complete a counted waiter.
-  void unblocked() noexcept { active_.fetch_add(1, std::memory_order_relaxed); }
+  void unblocked() noexcept { add_active(1); }
+  /// Declares that every process of this runtime runs on the calling thread (the fiber
+  /// backend with one thread): the counts then need no atomic read-modify-write.
+  void set_exclusive() noexcept { exclusive_ = true; }
   /// Processes neither ended nor in an untimed wait, right now (a hint: parkers use it to
   /// decide whether spinning can pay off).
   long running() const noexcept { return active_.load(std::memory_order_relaxed); }
@@ -99,21 +104,34 @@ class runtime {
 
   /// Records `error` as the group's failure (the first one wins) and aborts the group.
   void fail(group& g, std::exception_ptr error);
-  /// Poisons every channel of `g` and ends the timed waits of its processes.
+  /// Poisons every channel of `g` and every channel its processes hold an end of, and ends
+  /// the timed waits of its processes.
   void abort(group& g);
+
+  /// Every group admitted so far, the top-level one first.
+  std::vector<group*> groups() const;
 
   /// The deadlock report of the last detected deadlock, empty if none.
   std::string deadlock_report() const;
 
  private:
   void on_deadlock(process_state& detector);
+  long add_active(long delta) noexcept {
+    if (exclusive_) {
+      const long n = active_.load(std::memory_order_relaxed) + delta;
+      active_.store(n, std::memory_order_relaxed);
+      return n;
+    }
+    return active_.fetch_add(delta, std::memory_order_acq_rel) + delta;
+  }
 
   backend& backend_;
-  // active_: see "The deadlock count" above. Relaxed RMWs suffice for the count itself: all
-  // increments and decrements are RMWs on one variable, so they form one modification order,
-  // and the happens-before needed by I5 comes from the waiter protocol (claim/done).
+  // active_: see "The deadlock count" above. Its RMWs are acq_rel so that the process that
+  // takes it to 0 sees every other process's blocked_on (each stored before its decrement).
+  // With exclusive_, all processes share one thread and plain loads and stores are enough.
   std::atomic<long> active_{0};
   std::atomic<long> live_{0};
+  bool exclusive_ = false;  // set before any process starts, never changed after
   mutable std::mutex mu_;  // guards groups_, report_
   std::vector<std::unique_ptr<group>> groups_;  // the top-level group first
   std::string report_;
