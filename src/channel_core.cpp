@@ -98,7 +98,14 @@ std::string type_name_of(const char* mangled) {
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> demangled(
       abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
-  return status == 0 && demangled ? std::string(demangled.get()) : std::string(mangled);
+  std::string name = status == 0 && demangled ? std::string(demangled.get()) : std::string(mangled);
+  // The standard library's spelling of std::string is long and says nothing to a reader.
+  static const std::string long_string =
+      "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >";
+  for (std::size_t at; (at = name.find(long_string)) != std::string::npos;) {
+    name.replace(at, long_string.size(), "std::string");
+  }
+  return name;
 }
 
 }  // namespace csp::channels
