@@ -1,63 +1,157 @@
 #include <backends/fiber/algorithm.hpp>
 
+#include <algorithm>
+
 namespace csp::fiber {
 
 namespace bf = boost::fibers;
 
-void sharing::awakened(bf::context* ctx) noexcept {
-  if (ctx->is_context(bf::type::pinned_context)) {
+policy::policy(std::shared_ptr<pool> shared) : pool_(std::move(shared)) {
+  if (pool_) {
+    const auto i = static_cast<std::size_t>(pool_->next_queue.fetch_add(1));
+    mine_ = &pool_->queues.at(i);
+  }
+}
+
+void policy::awakened(bf::context* ctx) noexcept {
+  if (ctx->is_context(bf::type::dispatcher_context)) {
+    dispatcher_ = ctx;
+    return;
+  }
+  if (!pool_ || ctx->is_context(bf::type::pinned_context)) {
     ctx->ready_link(local_);
     return;
   }
   ctx->detach();
-  std::lock_guard lk(pool_->mu);
-  pool_->ready.push_back(ctx);
-  if (pool_->sleepers > 0) pool_->wake.notify_one();  // S2
+  std::size_t queued;
+  {
+    std::lock_guard lk(mine_->mu);
+    mine_->ready.push_back(ctx);
+    queued = mine_->ready.size();
+    mine_->size.store(queued, std::memory_order_release);
+  }
+  if (queued > 1) wake_a_sleeper();  // work for a second CPU
 }
 
-bf::context* sharing::pick_next() noexcept {
-  bf::context* ctx = nullptr;
-  {
-    std::lock_guard lk(pool_->mu);
-    if (!pool_->ready.empty()) {
-      ctx = pool_->ready.front();
-      pool_->ready.pop_front();
+void policy::wake_a_sleeper() noexcept {
+  std::lock_guard lk(pool_->mu);
+  if (pool_->wakeups < pool_->sleepers) {  // S3
+    ++pool_->wakeups;
+    pool_->wake.notify_one();
+  }
+}
+
+bf::context* policy::steal() noexcept {
+  const std::size_t n = pool_->queues.size();
+  const std::size_t self = static_cast<std::size_t>(mine_ - pool_->queues.data());
+  for (std::size_t k = 1; k < n; ++k) {
+    worker_queue& victim = pool_->queues[(self + k) % n];
+    if (victim.size.load(std::memory_order_relaxed) < 2) continue;
+    std::lock_guard lk(victim.mu);
+    if (victim.ready.size() >= 2) {
+      bf::context* ctx = victim.ready.back();
+      victim.ready.pop_back();
+      victim.size.store(victim.ready.size(), std::memory_order_relaxed);
+      return ctx;
     }
   }
-  if (ctx != nullptr) {
-    bf::context::active()->attach(ctx);
-    return ctx;
+  return nullptr;
+}
+
+bool policy::surplus_somewhere() const noexcept {
+  for (const worker_queue& q : pool_->queues) {
+    if (q.size.load(std::memory_order_relaxed) >= 2) return true;
+  }
+  return false;
+}
+
+bf::context* policy::pick_next() noexcept {
+  if (dispatcher_ != nullptr &&
+      (++picks_ % dispatcher_period == 0 ||
+       (pool_ && notified_.load(std::memory_order_relaxed)))) {
+    notified_.store(false, std::memory_order_relaxed);
+    return std::exchange(dispatcher_, nullptr);
+  }
+  if (pool_) {
+    bf::context* ctx = nullptr;
+    {
+      std::lock_guard lk(mine_->mu);
+      if (!mine_->ready.empty()) {
+        ctx = mine_->ready.front();
+        mine_->ready.pop_front();
+        mine_->size.store(mine_->ready.size(), std::memory_order_relaxed);
+      }
+    }
+    if (ctx == nullptr) ctx = steal();
+    if (ctx != nullptr) {
+      bf::context::active()->attach(ctx);
+      return ctx;
+    }
   }
   if (!local_.empty()) {
-    ctx = &local_.front();
+    bf::context* ctx = &local_.front();
     local_.pop_front();
+    return ctx;
   }
-  return ctx;
+  return std::exchange(dispatcher_, nullptr);
 }
 
-bool sharing::has_ready_fibers() const noexcept {
-  if (!local_.empty()) return true;
-  std::lock_guard lk(pool_->mu);
-  return !pool_->ready.empty();
+bool policy::has_ready_fibers() const noexcept {
+  if (!local_.empty() || dispatcher_ != nullptr) return true;
+  if (!pool_) return false;
+  std::lock_guard lk(mine_->mu);
+  return !mine_->ready.empty();
 }
 
-void sharing::suspend_until(std::chrono::steady_clock::time_point const& when) noexcept {
+void policy::suspend_until(std::chrono::steady_clock::time_point const& when) noexcept {
+  const bool forever = when == std::chrono::steady_clock::time_point::max();
+  if (!pool_) {
+    std::unique_lock lk(solo_mu_);
+    auto woken = [this] { return solo_notified_; };
+    if (forever) {
+      solo_wake_.wait(lk, woken);
+    } else {
+      solo_wake_.wait_until(lk, when, woken);
+    }
+    solo_notified_ = false;
+    return;
+  }
+  const auto spin_until = std::chrono::steady_clock::now() + idle_spin;
+  for (int i = 0; std::chrono::steady_clock::now() < std::min(spin_until, when); ++i) {
+    for (int k = 0; k < 64; ++k) {
+      if (notified_.load(std::memory_order_acquire) || surplus_somewhere()) return;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+  }
   std::unique_lock lk(pool_->mu);
-  auto woken = [this] { return notified_ || !pool_->ready.empty(); };
+  sleeping_.store(true, std::memory_order_seq_cst);
+  auto woken = [this] { return notified_.load(std::memory_order_seq_cst) || pool_->wakeups > 0; };
   ++pool_->sleepers;
-  if (when == std::chrono::steady_clock::time_point::max()) {
+  if (forever) {
     pool_->wake.wait(lk, woken);
   } else {
     pool_->wake.wait_until(lk, when, woken);
   }
   --pool_->sleepers;
-  notified_ = false;
+  sleeping_.store(false, std::memory_order_relaxed);
+  if (!notified_.load(std::memory_order_relaxed) && pool_->wakeups > 0) --pool_->wakeups;
+  if (pool_->wakeups > pool_->sleepers) pool_->wakeups = pool_->sleepers;  // S3 after a timeout
 }
 
-void sharing::notify() noexcept {
-  std::lock_guard lk(pool_->mu);
-  notified_ = true;
-  pool_->wake.notify_all();
+void policy::notify() noexcept {
+  if (!pool_) {
+    std::lock_guard lk(solo_mu_);
+    solo_notified_ = true;
+    solo_wake_.notify_all();
+    return;
+  }
+  notified_.store(true, std::memory_order_seq_cst);
+  if (sleeping_.load(std::memory_order_seq_cst)) {
+    std::lock_guard lk(pool_->mu);  // the sleeper checks notified_ under it: no lost wake
+    pool_->wake.notify_all();
+  }
 }
 
 }  // namespace csp::fiber

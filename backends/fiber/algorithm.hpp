@@ -1,22 +1,41 @@
-// The Boost.Fiber scheduling policy of a multi-threaded fiber run: every worker thread takes
-// ready fibers from one queue shared by the run (not Boost's shared_work, whose queue is a
-// process-wide static and whose idle threads are not woken when work arrives).
+// The Boost.Fiber scheduling policy of csp's fiber runs, on one thread or on several.
 //
-// Invariants (guarded by pool::mu):
-//   S1  pool::ready holds detached, ready, non-pinned contexts; any worker may attach one.
-//   S2  A worker sleeps only while pool::ready is empty and its own `notified` flag is
-//       false, so a fiber made ready by any thread either finds an awake worker or wakes one
-//       (awakened() notifies when `sleepers` > 0), and a remote wake aimed at a worker's own
-//       pinned contexts (notify()) wakes that worker.
-// Pinned contexts (each thread's main and dispatcher) stay in the worker's own local queue,
-// touched only by that worker.
+// Two departures from Boost's own policies, both measured in bench/commstime:
+//   - Boost's dispatcher context puts itself back in the ready queue every time it hands over
+//     ("so that the ready queue never becomes empty"), so in a small network it runs every
+//     few switches, reading the clock each time. Here it runs when nothing else is ready, and
+//     otherwise once every `dispatcher_period` picks (it moves expired timers and wakes from
+//     other threads into the ready queue, so it must not starve).
+//   - On several threads, a fiber made ready goes to the ready queue of the thread that
+//     readied it (a chain of communications stays on one CPU, where Boost's shared_work moves
+//     it to whichever thread asks next), and a sleeping thread is woken only when a queue
+//     holds more than one fiber, that is, when there is work for a second CPU. Idle threads
+//     steal only from a queue with more than one fiber (taking a queue's only fiber would move
+//     a chain of communications to another CPU), spin for up to `idle_spin` (a wake from
+//     another thread then costs no futex wake, ~25 us on these VMs), and then sleep.
+//   - A wake from another thread lands in Boost's remote queue, which only the dispatcher
+//     empties: notify() marks it so that the dispatcher runs next.
+//
+// Invariants
+//   S1  A worker queue holds detached, ready, non-pinned contexts; its owner pushes, any
+//       worker pops (guarded by worker_queue::mu). Pinned contexts (main, dispatcher) stay
+//       with their thread (local_, dispatcher_), touched only by it.
+//   S2  A context in a worker's queue is there because that worker readied it (awakened()
+//       runs on the thread whose scheduler holds the context; wakes from other threads go
+//       through Boost's remote queue and notify()). So a worker with a non-empty queue is
+//       awake, and no ready fiber is left with only sleeping threads around it.
+//   S3  pool::wakeups <= pool::sleepers (guarded by pool::mu): a wake-up is counted only for
+//       a thread that sleeps, and each sleeper consumes at most one.
+// Lock order: worker_queue::mu and pool::mu are never held together.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include <boost/fiber/algo/algorithm.hpp>
 #include <boost/fiber/context.hpp>
@@ -24,16 +43,27 @@
 
 namespace csp::fiber {
 
-struct pool {
+struct worker_queue {
   std::mutex mu;
-  std::condition_variable wake;
   std::deque<boost::fibers::context*> ready;  // S1
-  int sleepers = 0;
+  std::atomic<std::size_t> size{0};           // ready.size(), readable without mu (a hint)
 };
 
-class sharing final : public boost::fibers::algo::algorithm {
+/// What the threads of one multi-threaded run share.
+struct pool {
+  explicit pool(int threads) : queues(static_cast<std::size_t>(threads)) {}
+  std::vector<worker_queue> queues;  // one per thread, fixed for the run
+  std::atomic<int> next_queue{0};    // hands out queues to threads as they start
+  std::mutex mu;                     // guards sleepers, wakeups
+  std::condition_variable wake;
+  int sleepers = 0;
+  int wakeups = 0;                   // S3
+};
+
+class policy final : public boost::fibers::algo::algorithm {
  public:
-  explicit sharing(std::shared_ptr<pool> p) : pool_(std::move(p)) {}
+  /// `shared`: the pool of a multi-threaded run, or null for a run on one thread.
+  explicit policy(std::shared_ptr<pool> shared);
 
   void awakened(boost::fibers::context* ctx) noexcept override;
   boost::fibers::context* pick_next() noexcept override;
@@ -41,10 +71,30 @@ class sharing final : public boost::fibers::algo::algorithm {
   void suspend_until(std::chrono::steady_clock::time_point const& when) noexcept override;
   void notify() noexcept override;
 
+  static constexpr unsigned dispatcher_period = 64;
+  static constexpr std::chrono::microseconds idle_spin{50};
+
  private:
+  boost::fibers::context* steal() noexcept;
+  bool surplus_somewhere() const noexcept;
+  void wake_a_sleeper() noexcept;
+
   std::shared_ptr<pool> pool_;
-  boost::fibers::scheduler::ready_queue_type local_;  // this worker's pinned contexts
-  bool notified_ = false;                             // guarded by pool_->mu (S2)
+  worker_queue* mine_ = nullptr;                       // with pool_: this thread's queue
+  boost::fibers::scheduler::ready_queue_type local_;  // pinned contexts; all, without pool_
+  boost::fibers::context* dispatcher_ = nullptr;      // ready dispatcher, held back
+  unsigned picks_ = 0;
+  std::mutex solo_mu_;  // without pool_: guards solo_notified_
+  std::condition_variable solo_wake_;
+  bool solo_notified_ = false;
+  // With pool_: a wake from another thread is waiting in Boost's remote queue. Set by
+  // notify() (any thread), cleared by this thread; changes that a sleeper must see are also
+  // made under pool::mu.
+  std::atomic<bool> notified_{false};
+  // With pool_: this thread sleeps (or is about to) on pool::wake, so notify() must signal it.
+  // notify: store notified_, then load sleeping_; sleeper: store sleeping_, then load
+  // notified_ (both seq_cst): at least one of them sees the other's store.
+  std::atomic<bool> sleeping_{false};
 };
 
 }  // namespace csp::fiber

@@ -1,16 +1,15 @@
 // Processes as Boost.Fiber fibers.
 //
 // A run gets a thread of its own (so the caller's thread keeps whatever Boost.Fiber scheduler
-// it had) and, with --csp-threads=N, N-1 helper threads. One thread uses Boost's round_robin
-// policy, which sleeps when idle; several share one ready queue (algorithm.hpp) and sleep when
-// it is empty. The helper threads install the policy before anything depends on them, and the
+// it had) and, with --csp-threads=N, N-1 helper threads, all under csp's scheduling policy
+// (algorithm.hpp): fibers stay on the thread that readied them unless another thread is idle
+// and steals them; idle threads sleep. The helper threads install the policy before anything depends on them, and the
 // run's thread waits fiber-aware (so it runs fibers meanwhile) until every fiber, those of
 // sub-networks included, has finished. With one thread, the run's channels are bound to it
 // for the run (detail::channel_lock) and parkers take no lock (parker.hpp, P5): a
 // communication then costs no atomic read-modify-write but the deadlock count's.
 #include <backends/fiber/backend.hpp>
 
-#include <boost/fiber/algo/round_robin.hpp>
 #include <boost/fiber/all.hpp>
 
 #include <atomic>
@@ -78,16 +77,16 @@ class backend final : public detail::backend {
 
  private:
   void run_here(detail::runtime& rt, detail::group& g) {
-    auto shared = std::make_shared<pool>();
     std::vector<std::thread> helpers;
     if (threads_ == 1) {
       rt.set_exclusive();
-      bf::use_scheduling_algorithm<bf::algo::round_robin>();
+      bf::use_scheduling_algorithm<policy>(nullptr);
     } else {
-      bf::use_scheduling_algorithm<sharing>(shared);
+      auto shared = std::make_shared<pool>(threads_);
+      bf::use_scheduling_algorithm<policy>(shared);
       for (int i = 1; i < threads_; ++i) {
         helpers.emplace_back([this, shared] {
-          bf::use_scheduling_algorithm<sharing>(shared);
+          bf::use_scheduling_algorithm<policy>(shared);
           std::unique_lock lk(stop_mu_);
           stop_cv_.wait(lk, [this] { return stop_; });
         });

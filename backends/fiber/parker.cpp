@@ -54,6 +54,10 @@ void parker::unpark(detail::waiter& w) {
       return;  // P3: the timer has resumed it already
     }
   }
+  // ctx is suspended (P1) and no one else will resume it (P2, P3): the lock has done its job.
+  // Release it before scheduling, which may wake another thread: the owner, once resumed,
+  // must not find its own lock held.
+  if (lk.owns_lock()) lk.unlock();
   if (home_ != nullptr) {
     ctx->get_scheduler()->schedule(ctx);  // P5: ours is the only scheduler, and it is local
   } else {
