@@ -93,7 +93,10 @@ class end_base {
 
  protected:
   [[noreturn]] void raise(status s) const {
-    if (s == status::poisoned) throw poisoned(core_->name());
+    if (s == status::poisoned) {
+      detail::poisoned_here();
+      throw poisoned(core_->name());
+    }
     throw retired(core_->name());
   }
 
@@ -119,8 +122,10 @@ class reader : public detail::end_base<detail::op_kind::recv> {
   }
 
   /// Receives a value into `out` only if one is available now. Returns ok, would_block,
-  /// retired (end-of-stream) or poisoned; `out` is assigned only on ok.
+  /// retired (end-of-stream, or this end has retired) or poisoned; `out` is assigned only on
+  /// ok. Throws csp::network_error on an empty end.
   status try_recv(T& out) {
+    if (is_retired()) return status::retired;
     std::optional<T> v;
     detail::wait_entry e{.data = &v, .kind = detail::op_kind::recv};
     const status s = detail::try_operate(usable("try_recv"), e);
@@ -177,6 +182,7 @@ class writer : public detail::end_base<detail::op_kind::send> {
   /// Sends `value` only if that needs no waiting. On anything but ok the value is left with
   /// the caller, untouched: `if (out.try_send(std::move(v)) != csp::status::ok) keep(v);`
   status try_send(T&& value) {
+    if (is_retired()) return status::retired;
     detail::wait_entry e{.data = &value, .kind = detail::op_kind::send};
     return detail::try_operate(usable("try_send"), e);
   }

@@ -129,7 +129,10 @@ fired select_engine(std::span<guard_desc> guards, std::span<wait_entry> entries,
 void raise_guard(const fired& f, std::span<const guard_desc> guards) {
   if (f.index >= guards.size()) throw poisoned("(the run is shutting down)");
   const std::string& name = guards[f.index].chan->name();
-  if (f.result == status::poisoned) throw poisoned(name, f.index);
+  if (f.result == status::poisoned) {
+    poisoned_here();
+    throw poisoned(name, f.index);
+  }
   throw retired(name, f.index);
 }
 

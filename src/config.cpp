@@ -96,29 +96,53 @@ void config::validate() const {
   }
 }
 
-config config::from_env() {
-  config c;
-  if (const char* b = std::getenv("CSP_BACKEND"); b != nullptr && *b != '\0') c.backend = b;
-  if (const char* t = std::getenv("CSP_THREADS"); t != nullptr && *t != '\0') {
-    c.threads = parse_threads(t, "environment variable CSP_THREADS");
+namespace {
+
+// Settings as text, with where each came from, so that a later source can override a bad
+// value of an earlier one, and an error names the source that stuck.
+struct sources {
+  std::string backend = "fiber", backend_from = "default backend";
+  std::string threads, threads_from;
+};
+
+sources from_environment() {
+  sources s;
+  if (const char* b = std::getenv("CSP_BACKEND"); b != nullptr && *b != '\0') {
+    s.backend = b;
+    s.backend_from = "environment variable CSP_BACKEND";
   }
+  if (const char* t = std::getenv("CSP_THREADS"); t != nullptr && *t != '\0') {
+    s.threads = t;
+    s.threads_from = "environment variable CSP_THREADS";
+  }
+  return s;
+}
+
+config resolve(const sources& s) {
+  config c;
+  c.backend = s.backend;
+  if (!s.threads.empty()) c.threads = parse_threads(s.threads, s.threads_from);
   try {
     c.validate();
   } catch (const config_error& e) {
-    throw config_error(std::string("environment variable CSP_BACKEND: ") + e.what());
+    throw config_error(s.backend_from + ": " + e.what());
   }
   return c;
 }
 
+}  // namespace
+
+config config::from_env() { return resolve(from_environment()); }
+
 config config::from(int argc, const char* const* argv) {
-  config c = from_env();
-  std::string threads_text;
+  sources s = from_environment();
+  std::string backend_flag, threads_flag;
   bool help = false;
   CLI::App app("csp");
   app.allow_extras();
   app.set_help_flag();
-  app.add_option("--csp-backend", c.backend);
-  app.add_option("--csp-threads", threads_text);
+  app.add_option("--csp-backend", backend_flag);
+  app.add_option("--csp-threads", threads_flag);
   app.add_flag("--csp-help", help);
   std::vector<std::string> argv_rest;
   for (int i = 1; i < argc; ++i) argv_rest.emplace_back(argv[i]);
@@ -132,20 +156,22 @@ config config::from(int argc, const char* const* argv) {
     std::cout << fmt::format(fmt::runtime(help_text), join(built_backends()), max_threads);
     std::exit(0);
   }
-  if (!threads_text.empty()) c.threads = parse_threads(threads_text, "--csp-threads");
-  c.args.clear();
-  if (argc > 0) c.args.emplace_back(argv[0]);
   for (const std::string& a : app.remaining()) {
     if (a.rfind("--csp-", 0) == 0) {
       throw config_error(fmt::format("unknown flag '{}'; accepted: --csp-backend=NAME, --csp-threads=N, --csp-help", a));
     }
-    c.args.push_back(a);
   }
-  try {
-    c.validate();
-  } catch (const config_error& e) {
-    throw config_error(std::string("--csp-backend: ") + e.what());
+  if (!backend_flag.empty()) {
+    s.backend = backend_flag;
+    s.backend_from = "--csp-backend";
   }
+  if (!threads_flag.empty()) {
+    s.threads = threads_flag;
+    s.threads_from = "--csp-threads";
+  }
+  config c = resolve(s);
+  if (argc > 0) c.args.emplace_back(argv[0]);
+  for (const std::string& a : app.remaining()) c.args.push_back(a);
   return c;
 }
 

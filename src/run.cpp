@@ -45,6 +45,10 @@ int run(network& net, const config& cfg) {
     }
   }
   if (!errors.empty()) throw network_error(fmt::format("network '{}' cannot run:{}", net.name_, errors));
+  detail::process_state& self = detail::current();
+  // A configuration that cannot run here is an error before anything is consumed: the
+  // network can run again with a good one.
+  std::unique_ptr<detail::backend> backend = self.rt == nullptr ? make_backend(cfg) : nullptr;
   net.ran_ = true;
 
   auto g = std::make_unique<detail::group>();
@@ -61,9 +65,9 @@ int run(network& net, const config& cfg) {
   net.processes_.clear();
   if (g->processes.empty()) return 0;
 
-  detail::process_state& self = detail::current();
   if (self.rt != nullptr) {  // a sub-network, run from inside a process
     detail::runtime& rt = *self.rt;
+    g->parent = self.grp;
     g->join.proc = &self;
     g->join.counted = true;
     g->join.joining = g.get();
@@ -73,7 +77,6 @@ int run(network& net, const config& cfg) {
     rethrow_failure(sub);
     return 0;
   }
-  auto backend = make_backend(cfg);
   detail::runtime rt(*backend);
   detail::group& top = rt.admit(std::move(g));
   backend->run(rt, top);

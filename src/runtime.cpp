@@ -101,6 +101,9 @@ group& runtime::admit(std::unique_ptr<group> owned) {
   }
   live_.fetch_add(n, std::memory_order_relaxed);
   active_.fetch_add(n, std::memory_order_relaxed);
+  // A sub-network started after its network was aborted starts aborted: its processes meet
+  // poisoned channels at their first operation.
+  if (g.parent != nullptr && g.parent->aborted.load(std::memory_order_acquire)) abort(g);
   return g;
 }
 
@@ -110,8 +113,10 @@ void runtime::ended(process_state& self) {
       g.join.claim(0)) {
     complete(g.join, status::ok);  // unblocks the joiner before this process stops counting
   }
-  const long live = live_.fetch_sub(1, std::memory_order_acq_rel) - 1;
-  if (add_active(-1) == 0 && live > 0) on_deadlock(self);
+  // Read live_ after active_ reaches 0, not before: processes ending at the same time must
+  // not see each other as live (the count of the last one to decrement active_ decides).
+  live_.fetch_sub(1, std::memory_order_acq_rel);
+  if (add_active(-1) == 0 && live_.load(std::memory_order_acquire) > 0) on_deadlock(self);
 }
 
 void runtime::fail(group& g, std::exception_ptr error) {
@@ -136,6 +141,16 @@ void runtime::abort(group& g) {
     if (p->timed_wait != nullptr && p->timed_wait->claim(waiter::aborted_by_run)) {
       complete(*p->timed_wait, status::poisoned);
     }
+  }
+  for (group* child : groups()) {
+    if (child->parent == &g && !child->aborted.load(std::memory_order_acquire)) abort(*child);
+  }
+}
+
+void poisoned_here() noexcept {
+  process_state& p = current();
+  if (p.propagate_poison) {
+    for (auto& e : p.ends) e.channel->poison();
   }
 }
 

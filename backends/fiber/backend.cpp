@@ -88,7 +88,7 @@ class backend final : public detail::backend {
         helpers.emplace_back([this, shared] {
           bf::use_scheduling_algorithm<policy>(shared);
           std::unique_lock lk(stop_mu_);
-          stop_cv_.wait(lk, [this] { return stop_; });
+          stop_cv_.wait(lk, [this] { return stop_.load(std::memory_order_acquire); });
         });
       }
     }
@@ -99,7 +99,7 @@ class backend final : public detail::backend {
     }
     {
       std::lock_guard lk(stop_mu_);
-      stop_ = true;
+      stop_.store(true, std::memory_order_release);
     }
     stop_cv_.notify_all();
     for (auto& h : helpers) h.join();
@@ -122,7 +122,9 @@ class backend final : public detail::backend {
   bf::condition_variable done_cv_;      // fibers_ reached 0
   bf::mutex stop_mu_;
   bf::condition_variable stop_cv_;      // helpers may stop
-  bool stop_ = false;                   // guarded by stop_mu_
+  // Set under stop_mu_; atomic as well because ThreadSanitizer cannot see Boost's fiber mutex
+  // (libboost_fiber is not instrumented).
+  std::atomic<bool> stop_{false};
   std::mutex parkers_mu_;
   std::vector<std::unique_ptr<parker>> parkers_;
 };

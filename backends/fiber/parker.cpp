@@ -2,9 +2,23 @@
 
 #include <boost/fiber/scheduler.hpp>
 
+#if defined(__SANITIZE_THREAD__)
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+#define CSP_TSAN_ACQUIRE(p) __tsan_acquire(p)
+#define CSP_TSAN_RELEASE(p) __tsan_release(p)
+#else
+#define CSP_TSAN_ACQUIRE(p) ((void)(p))
+#define CSP_TSAN_RELEASE(p) ((void)(p))
+#endif
+
 namespace csp::fiber {
 
 namespace bf = boost::fibers;
+
+// ThreadSanitizer does not see lock_ released by suspend(lk): Boost unlocks it inside
+// libboost_fiber, which is not instrumented. CSP_TSAN_RELEASE before the suspend and
+// CSP_TSAN_ACQUIRE after a decider takes lock_ tell it the order that lock_ provides (P1).
 
 bool parker::park(detail::waiter& w, const detail::clock::time_point* deadline) {
   bf::detail::spinlock_lock lk(lock_, std::defer_lock);
@@ -17,6 +31,7 @@ bool parker::park(detail::waiter& w, const detail::clock::time_point* deadline) 
   if (!timed_) {
     self->twstatus.store(0, std::memory_order_release);
     if (home_ == nullptr) {
+      CSP_TSAN_RELEASE(&lock_);
       self->suspend(lk);  // P1: lk is released after the switch
     } else {
       self->suspend();
@@ -26,8 +41,10 @@ bool parker::park(detail::waiter& w, const detail::clock::time_point* deadline) 
   }
   self->twstatus.store(reinterpret_cast<std::intptr_t>(this), std::memory_order_release);
   if (home_ == nullptr) {
+    CSP_TSAN_RELEASE(&lock_);
     self->wait_until(*deadline, lk);
     lk.lock();
+    CSP_TSAN_ACQUIRE(&lock_);
   } else {
     self->wait_until(*deadline);
   }
@@ -41,6 +58,7 @@ void parker::unpark(detail::waiter& w) {
   bf::detail::spinlock_lock lk(lock_, std::defer_lock);
   if (home_ == nullptr) {
     lk.lock();
+    CSP_TSAN_ACQUIRE(&lock_);
   } else if (home_ != &detail::this_thread_tag) {
     detail::foreign_thread(owner_->name);
   }

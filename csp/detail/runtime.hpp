@@ -67,6 +67,7 @@ struct process_state {
 /// One network run: its processes, channels, first error and the waiter that joins it.
 struct group {
   std::string name;
+  group* parent = nullptr;  // the group of the process that ran this one; null at top level
   std::vector<std::shared_ptr<channels::channel_core>> channels;
   std::vector<std::unique_ptr<process_state>> processes;
   std::atomic<std::size_t> remaining{0};  // processes not yet ended
@@ -104,8 +105,8 @@ class runtime {
 
   /// Records `error` as the group's failure (the first one wins) and aborts the group.
   void fail(group& g, std::exception_ptr error);
-  /// Poisons every channel of `g` and every channel its processes hold an end of, and ends
-  /// the timed waits of its processes.
+  /// Poisons every channel of `g` and every channel its processes hold an end of, ends the
+  /// timed waits of its processes, and does the same to every sub-network run inside it.
   void abort(group& g);
 
   /// Every group admitted so far, the top-level one first.
@@ -142,6 +143,11 @@ class runtime {
 /// of a thread_local must be computed anew after every park.
 process_state& current() noexcept;
 void set_current(process_state* p) noexcept;
+
+/// Called just before a csp::poisoned is thrown to the current process: a process that
+/// propagates poison poisons its ends now, while they are still its own (its by-value ends
+/// retire as the exception unwinds them, which downstream would take for end-of-stream).
+void poisoned_here() noexcept;
 
 /// Parks the current process in `w` (all of whose entries are enabled) until decided and
 /// completed, or until `deadline`. Returns false only when the deadline won (slot -> aborted).
