@@ -1,0 +1,271 @@
+// Conformance: channels (DESIGN.md section 2, "Channels" and "Nothing is lost").
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "conformance/conformance.hpp"
+
+namespace {
+
+using ::testing::ElementsAre;
+
+// The flavors whose values all reach a reader (overwriting drops by design).
+std::vector<csp::flavor> lossless_flavors() {
+  return {csp::rendezvous(), csp::buffered(1), csp::buffered(8), csp::unbounded()};
+}
+
+std::string flavor_name(csp::flavor f) {
+  return csp::channel<int>::make("x", f).core()->flavor();
+}
+
+// §2 Channels: "A rendezvous send returns only when a reader has taken the value."
+// `w` sends on c, then on d; `r` receives on d first, then on c. With a true rendezvous each
+// waits for the other: a deadlock. A send that returned before the value was taken would let
+// both finish.
+TEST_P(conformance, channels_rendezvous_send_waits_until_the_value_is_taken) {
+  csp::network net;
+  auto c = net.channel<int>("c");
+  auto d = net.channel<int>("d");
+  net.spawn("w", [](csp::writer<int> c, csp::writer<int> d) { c.send(1); d.send(2); },
+            c.writer(), d.writer());
+  net.spawn("r", [](csp::reader<int> c, csp::reader<int> d) { d.recv(); c.recv(); },
+            c.reader(), d.reader());
+  EXPECT_THROW(run(net), csp::deadlock);
+}
+
+// Control for the case above: with room for one value the same network finishes.
+TEST_P(conformance, channels_buffered_send_does_not_wait_for_the_reader) {
+  csp::network net;
+  auto c = net.channel<int>("c", csp::buffered(1));
+  auto d = net.channel<int>("d");
+  int got = 0;
+  net.spawn("w", [](csp::writer<int> c, csp::writer<int> d) { c.send(1); d.send(2); },
+            c.writer(), d.writer());
+  net.spawn("r", [&got](csp::reader<int> c, csp::reader<int> d) { got = d.recv() + c.recv(); },
+            c.reader(), d.reader());
+  EXPECT_EQ(run(net), 0);
+  EXPECT_EQ(got, 3);
+}
+
+// §2 Channels: "A rendezvous send returns only when a reader has taken the value."
+// The reader counts its recv calls before each one and its receptions after; when send(i)
+// returns, recv number i+1 must have begun and i receptions must be complete.
+TEST_P(conformance, channels_rendezvous_send_returns_only_after_the_matching_recv_began) {
+  constexpr int n = 2000;
+  std::atomic<int> calls{0}, received{0};
+  int violations = 0, out_of_order = 0;
+  csp::network net;
+  auto c = net.channel<int>("c");
+  net.spawn("writer", [&](csp::writer<int> out) {
+    for (int i = 0; i < n; ++i) {
+      out.send(i);
+      if (calls.load() < i + 1 || received.load() < i) ++violations;
+    }
+  }, c.writer());
+  net.spawn("reader", [&](csp::reader<int> in) {
+    for (int i = 0; i < n; ++i) {
+      calls.fetch_add(1);
+      if (in.recv() != i) ++out_of_order;
+      received.fetch_add(1);
+    }
+  }, c.reader());
+  EXPECT_EQ(run(net), 0);
+  EXPECT_EQ(violations, 0);
+  EXPECT_EQ(out_of_order, 0);
+}
+
+// §2 Channels: flavors "bounded FIFO, unbounded FIFO": values from one writer arrive in the
+// order sent, whatever the other writers do.
+TEST_P(conformance, channels_fifo_order_per_writer_with_several_writers) {
+  constexpr int writers = 4, per_writer = 500;
+  for (csp::flavor f : lossless_flavors()) {
+    SCOPED_TRACE(flavor_name(f));
+    csp::network net;
+    auto c = net.channel<std::pair<int, int>>("c", f);
+    std::vector<std::pair<int, int>> got;
+    net.spawn_n(writers, "writer", [](csp::replica me, csp::writer<std::pair<int, int>> out) {
+      for (int s = 0; s < per_writer; ++s) out.send({static_cast<int>(me.index), s});
+      out.retire();
+    }, c.writer());
+    net.spawn("reader", [&got](csp::reader<std::pair<int, int>> in) {
+      for (auto v : in) got.push_back(v);
+    }, c.reader());
+    EXPECT_EQ(run(net), 0);
+    ASSERT_EQ(got.size(), static_cast<std::size_t>(writers * per_writer));
+    std::vector<int> next(writers, 0);
+    for (auto [w, s] : got) {
+      ASSERT_EQ(s, next[w]) << "writer " << w;
+      ++next[w];
+    }
+  }
+}
+
+// §2 Channels: "any-to-any: any number of reader and writer ends"; "Nothing is lost": every
+// value sent is received, exactly once.
+TEST_P(conformance, channels_any_to_any_every_value_received_exactly_once) {
+  constexpr int writers = 4, readers = 3, per_writer = 1000;
+  for (csp::flavor f : lossless_flavors()) {
+    SCOPED_TRACE(flavor_name(f));
+    csp::network net;
+    auto c = net.channel<int>("c", f);
+    std::vector<std::vector<int>> got(readers);
+    net.spawn_n(writers, "writer", [](csp::replica me, csp::writer<int> out) {
+      for (int s = 0; s < per_writer; ++s) out.send(static_cast<int>(me.index) * per_writer + s);
+    }, c.writer());
+    net.spawn_n(readers, "reader", [&got](csp::replica me, csp::reader<int> in) {
+      for (int v : in) got[me.index].push_back(v);
+    }, c.reader());
+    EXPECT_EQ(run(net), 0);
+    std::vector<int> all;
+    for (auto& g : got) all.insert(all.end(), g.begin(), g.end());
+    std::sort(all.begin(), all.end());
+    std::vector<int> expected(writers * per_writer);
+    std::iota(expected.begin(), expected.end(), 0);
+    EXPECT_EQ(all, expected);
+  }
+}
+
+// §2 Channels: bounded FIFO. A writer waits only when the buffer is full: it can put
+// `capacity` values in before any reader runs (else this would deadlock), and not one more
+// (the next case).
+TEST_P(conformance, channels_bounded_writer_fills_the_buffer_without_waiting) {
+  csp::network net;
+  auto data = net.channel<int>("data", csp::buffered(4));
+  auto go = net.channel<int>("go");
+  std::vector<int> got;
+  net.spawn("writer", [](csp::writer<int> out, csp::writer<int> go) {
+    for (int i = 0; i < 4; ++i) out.send(i);
+    go.send(0);
+  }, data.writer(), go.writer());
+  net.spawn("reader", [&got](csp::reader<int> in, csp::reader<int> go) {
+    go.recv();
+    for (int v : in) got.push_back(v);
+  }, data.reader(), go.reader());
+  EXPECT_EQ(run(net), 0);
+  EXPECT_THAT(got, ElementsAre(0, 1, 2, 3));
+}
+
+TEST_P(conformance, channels_bounded_writer_waits_when_the_buffer_is_full) {
+  csp::network net;
+  auto data = net.channel<int>("data", csp::buffered(4));
+  auto go = net.channel<int>("go");
+  net.spawn("writer", [](csp::writer<int> out, csp::writer<int> go) {
+    for (int i = 0; i < 5; ++i) out.send(i);
+    go.send(0);
+  }, data.writer(), go.writer());
+  net.spawn("reader", [](csp::reader<int> in, csp::reader<int> go) {
+    go.recv();
+    for (int v : in) (void)v;
+  }, data.reader(), go.reader());
+  EXPECT_THROW(run(net), csp::deadlock);
+}
+
+// §2 Channels: unbounded FIFO: writers never wait.
+TEST_P(conformance, channels_unbounded_writer_never_waits) {
+  constexpr int n = 20'000;
+  csp::network net;
+  auto data = net.channel<int>("data", csp::unbounded());
+  auto go = net.channel<int>("go");
+  std::vector<int> got;
+  net.spawn("writer", [](csp::writer<int> out, csp::writer<int> go) {
+    for (int i = 0; i < n; ++i) out.send(i);
+    go.send(0);
+  }, data.writer(), go.writer());
+  net.spawn("reader", [&got](csp::reader<int> in, csp::reader<int> go) {
+    go.recv();
+    for (int v : in) got.push_back(v);
+  }, data.reader(), go.reader());
+  EXPECT_EQ(run(net), 0);
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) ASSERT_EQ(got[i], i);
+}
+
+// §2 Channels: "overwriting (keeps the newest N)"; its writers never wait.
+TEST_P(conformance, channels_overwriting_keeps_the_newest) {
+  csp::network net;
+  auto data = net.channel<int>("data", csp::overwriting(3));
+  auto go = net.channel<int>("go");
+  std::vector<int> got;
+  net.spawn("writer", [](csp::writer<int> out, csp::writer<int> go) {
+    for (int i = 0; i < 100; ++i) out.send(i);
+    out.retire();
+    go.send(0);
+  }, data.writer(), go.writer());
+  net.spawn("reader", [&got](csp::reader<int> in, csp::reader<int> go) {
+    go.recv();
+    for (int v : in) got.push_back(v);
+  }, data.reader(), go.reader());
+  EXPECT_EQ(run(net), 0);
+  EXPECT_THAT(got, ElementsAre(97, 98, 99));
+}
+
+// §2 Channels: overwriting with a live reader: what arrives is in order and a subset of what
+// was sent, and the newest value is never lost (the writer ends last).
+TEST_P(conformance, channels_overwriting_with_a_concurrent_reader_delivers_in_order) {
+  constexpr int n = 5000;
+  csp::network net;
+  auto data = net.channel<int>("data", csp::overwriting(2));
+  std::vector<int> got;
+  net.spawn("writer", [](csp::writer<int> out) {
+    for (int i = 0; i < n; ++i) out.send(i);
+  }, data.writer());
+  net.spawn("reader", [&got](csp::reader<int> in) {
+    for (int v : in) got.push_back(v);
+  }, data.reader());
+  EXPECT_EQ(run(net), 0);
+  ASSERT_FALSE(got.empty());
+  EXPECT_TRUE(std::is_sorted(got.begin(), got.end()));
+  EXPECT_EQ(std::adjacent_find(got.begin(), got.end()), got.end());
+  EXPECT_EQ(got.back(), n - 1);
+}
+
+// §2 Channels: values of any (nothrow-movable) type, moved through without copies.
+TEST_P(conformance, channels_carry_move_only_values) {
+  csp::network net;
+  auto c = net.channel<std::unique_ptr<int>>("boxes");
+  int sum = 0;
+  net.spawn("writer", [](csp::writer<std::unique_ptr<int>> out) {
+    for (int i = 1; i <= 10; ++i) out.send(std::make_unique<int>(i));
+  }, c.writer());
+  net.spawn("reader", [&sum](csp::reader<std::unique_ptr<int>> in) {
+    for (auto& p : in) sum += *p;
+  }, c.reader());
+  EXPECT_EQ(run(net), 0);
+  EXPECT_EQ(sum, 55);
+}
+
+// §2 Channels inside a run: try_send / try_recv never wait and hand a refused value back.
+TEST_P(conformance, channels_try_operations_inside_a_run) {
+  csp::network net;
+  auto c = net.channel<std::string>("c", csp::buffered(1));
+  auto go = net.channel<int>("go");
+  std::vector<csp::status> seen;
+  std::string kept;
+  net.spawn("writer", [&](csp::writer<std::string> out, csp::writer<int> go) {
+    seen.push_back(out.try_send(std::string("first")));
+    std::string second = "second";
+    seen.push_back(out.try_send(std::move(second)));
+    kept = second;
+    out.retire();
+    go.send(0);
+  }, c.writer(), go.writer());
+  std::string got;
+  csp::status after_end = csp::status::ok;
+  net.spawn("reader", [&](csp::reader<std::string> in, csp::reader<int> go) {
+    go.recv();
+    in.try_recv(got);
+    std::string rest;
+    after_end = in.try_recv(rest);
+  }, c.reader(), go.reader());
+  EXPECT_EQ(run(net), 0);
+  EXPECT_THAT(seen, ElementsAre(csp::status::ok, csp::status::would_block));
+  EXPECT_EQ(kept, "second");
+  EXPECT_EQ(got, "first");
+  EXPECT_EQ(after_end, csp::status::retired);
+}
+
+}  // namespace

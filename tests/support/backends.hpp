@@ -1,0 +1,56 @@
+// The backend configurations the conformance and stress tiers run on: every one built into
+// this copy of csp (DESIGN.md section 3), as csp::config values.
+//
+//   INSTANTIATE_TEST_SUITE_P(backends, conformance,
+//                            ::testing::ValuesIn(csp_test::backend_configs()),
+//                            csp_test::config_name);
+#pragma once
+
+#include <algorithm>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <csp/config.hpp>
+
+namespace csp_test {
+
+/// ThreadSanitizer does not follow Boost.Fiber's context switches (it reports false races and
+/// can crash on them), so a -fsanitize=thread build runs the thread backend only.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool fiber_under_test = false;
+#else
+inline constexpr bool fiber_under_test = true;
+#endif
+
+/// thread; fiber on one thread; fiber on two threads (the fiber ones only where built, and
+/// not under ThreadSanitizer).
+inline std::vector<csp::config> backend_configs() {
+  const auto& built = csp::config::built_backends();
+  auto has = [&](const char* name) { return std::find(built.begin(), built.end(), name) != built.end(); };
+  std::vector<csp::config> out;
+  out.push_back(csp::config{.backend = "thread"});
+  if (has("fiber") && fiber_under_test) {
+    out.push_back(csp::config{.backend = "fiber", .threads = 1});
+    out.push_back(csp::config{.backend = "fiber", .threads = 2});
+  }
+  return out;
+}
+
+/// "thread", "fiber_1", "fiber_2": test names and messages.
+inline std::string describe(const csp::config& c) {
+  return c.backend == "fiber" ? "fiber_" + std::to_string(c.threads) : c.backend;
+}
+
+inline std::string config_name(const ::testing::TestParamInfo<csp::config>& info) {
+  return describe(info.param);
+}
+
+}  // namespace csp_test
+
+namespace csp {
+// So that GoogleTest prints a parameter as "fiber_2" rather than as bytes.
+inline void PrintTo(const config& c, std::ostream* os) { *os << csp_test::describe(c); }
+}  // namespace csp
