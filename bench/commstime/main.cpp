@@ -1,0 +1,94 @@
+// commstime: the classic CSP ring, timed per communication (= per loop / 4).
+//
+//         +--------------c--------------+
+//         v                             |
+//     prefix(0) --a--> delta --b--> successor
+//                        |
+//                        d
+//                        v
+//                     consumer
+//
+// prefix sends 0, then copies c to a; delta sends each value to b and then to d (sequentially);
+// successor adds 1; consumer checks that it sees 0, 1, 2, ... All channels are rendezvous.
+// Every process runs a fixed count of loops (the peers have no termination protocol).
+//
+// Contenders, run in interleaved rounds:
+//   ours fiber/1    csp::network on the fiber backend, 1 thread
+//   boost fiber/1   Boost.Fiber unbuffered_channel<long>, 4 fibers on one thread (round_robin)
+//   ours thread     csp::network on the thread backend (4 OS threads)
+//   condvar thread  4 std::threads, mutex + condition_variable rendezvous channels
+//   ours fiber/2    csp::network on the fiber backend, 2 threads
+//   boost fiber/2   Boost.Fiber unbuffered_channel<long>, shared_work(suspend) on 2 threads
+#include <csp/csp.hpp>
+
+#include "../common/harness.hpp"
+#include "../common/peers.hpp"
+
+namespace {
+
+/// Builds commstime in `net` (csp::network or a peer), runs it through `run`, checks the values
+/// the consumer saw; returns ns per communication.
+template <class Net, class Run>
+double commstime(Net& net, long loops, Run run) {
+  auto a = net.template channel<long>("a");
+  auto b = net.template channel<long>("b");
+  auto c = net.template channel<long>("c");
+  auto d = net.template channel<long>("d");
+  long misses = 0;
+  net.spawn("prefix", [](auto in, auto out, long n) {
+    out.send(0L);
+    for (long i = 1; i < n; ++i) out.send(in.recv());
+    in.recv();  // the last value comes back round; the ring stops here
+  }, c.reader(), a.writer(), loops);
+  net.spawn("delta", [](auto in, auto to_successor, auto to_consumer, long n) {
+    for (long i = 0; i < n; ++i) {
+      const long v = in.recv();
+      to_successor.send(v);
+      to_consumer.send(v);
+    }
+  }, a.reader(), b.writer(), d.writer(), loops);
+  net.spawn("successor", [](auto in, auto out, long n) {
+    for (long i = 0; i < n; ++i) out.send(in.recv() + 1);
+  }, b.reader(), c.writer(), loops);
+  net.spawn("consumer", [](auto in, long n, long* misses) {
+    for (long i = 0; i < n; ++i) *misses += in.recv() != i;
+  }, d.reader(), loops, &misses);
+  const double ns = csp_bench::ns_per_op(4 * loops, run);
+  csp_bench::expect(misses, 0, "commstime: values the consumer saw out of sequence");
+  return ns;
+}
+
+double ours(const csp::config& cfg, long loops) {
+  csp::network net("commstime");
+  return commstime(net, loops, [&] { csp::run(net, cfg); });
+}
+
+template <class Net>
+double peer(Net net, long loops) {
+  return commstime(net, loops, [&] { net.run(); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  csp_bench::flags f("commstime: the CSP ring prefix -> delta -> successor -> prefix, delta -> consumer");
+  const long& fiber_loops = f.size("--n", 100'000, 2'000, "loops of the ring on fibers, one thread");
+  const long& fiber2_loops = f.size("--n-fiber2", 20'000, 500, "loops of the ring on fibers, two threads");
+  const long& thread_loops = f.size("--n-thread", 2'000, 100, "loops of the ring on OS threads");
+  if (int rc = f.parse(argc, argv); rc >= 0) return rc;
+
+  namespace bf = boost::fibers;
+  using csp_bench::fiber_net;
+  csp_bench::suite s("commstime", "ns per communication");
+  s.contender("ours fiber/1", [&] { return ours({.backend = "fiber", .threads = 1, .args = {}}, fiber_loops); });
+  s.contender("boost fiber/1", [&] { return peer(fiber_net<bf::unbuffered_channel>(1), fiber_loops); });
+  s.contender("ours thread", [&] { return ours({.backend = "thread", .threads = 1, .args = {}}, thread_loops); });
+  s.contender("condvar thread", [&] { return peer(csp_bench::thread_net(), thread_loops); });
+  s.contender("ours fiber/2", [&] { return ours({.backend = "fiber", .threads = 2, .args = {}}, fiber2_loops); });
+  s.contender("boost fiber/2", [&] { return peer(fiber_net<bf::unbuffered_channel>(2), fiber2_loops); });
+  s.compare("ours fiber/1", "boost fiber/1", 0.5);
+  s.compare("ours thread", "condvar thread", std::nullopt);
+  s.compare("ours fiber/2", "boost fiber/2", std::nullopt);
+  s.compare("ours fiber/2", "boost fiber/1", 1.0);
+  return s.run(f);
+}
