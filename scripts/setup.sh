@@ -12,7 +12,6 @@ packages=(
   libboost-fiber-dev libboost-context-dev   # the fiber backend
   libfmt-dev libcli11-dev                   # formatting, command-line flags
   googletest libgtest-dev libgmock-dev      # tests
-  libbenchmark-dev                          # benchmarks
 )
 
 missing=()
