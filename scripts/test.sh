@@ -6,8 +6,8 @@
 #   tsan     ThreadSanitizer build of the library and tests; conformance and stress
 #   asan     AddressSanitizer + UBSan build of the library and tests; conformance, unit, stress
 #
-# The sanitizer runs use the thread backend only (see CMakePresets.json, test preset
-# "sanitizer": Boost 1.74's fiber switches are invisible to the sanitizers). Each
+# tsan runs every backend; asan the thread backend only (see CMakePresets.json: Boost 1.74's
+# fiber switches carry no AddressSanitizer annotations). Each
 # configuration is built once, with the presets of CMakePresets.json, into build/<preset>.
 #
 #   ./scripts/test.sh              all three

@@ -1,6 +1,7 @@
 #include <backends/fiber/algorithm.hpp>
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace csp::fiber {
 
@@ -65,7 +66,86 @@ bool policy::surplus_somewhere() const noexcept {
   return false;
 }
 
+#if defined(__SANITIZE_THREAD__)
+extern "C" {
+void* __tsan_get_current_fiber();
+void* __tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void* fiber);
+void __tsan_switch_to_fiber(void* fiber, unsigned flags);
+void __tsan_func_entry(void* pc);
+void __tsan_func_exit();
+}
+
+namespace {
+
+// ThreadSanitizer's fiber of each context (created when a context is first switched to; a
+// thread's main context keeps the thread's own).
+std::mutex tsan_mu;
+std::unordered_map<bf::context*, void*> tsan_fibers;
+
+void* tsan_fiber(bf::context* ctx, bool running) {
+  std::lock_guard lk(tsan_mu);
+  auto [it, fresh] = tsan_fibers.try_emplace(ctx, nullptr);
+  if (fresh) it->second = running ? __tsan_get_current_fiber() : __tsan_create_fiber(0);
+  return it->second;
+}
+
+void* tsan_forget(bf::context* ctx) {
+  std::lock_guard lk(tsan_mu);
+  auto it = tsan_fibers.find(ctx);
+  if (it == tsan_fibers.end()) return nullptr;
+  void* f = it->second;
+  tsan_fibers.erase(it);
+  return f;
+}
+
+// At thread exit Boost's scheduler returns from its dispatcher to the thread's main context
+// without pick_next(); this guard, made before the scheduler (so destroyed after it), tells
+// the sanitizer, and forgets the main context (its address will be reused).
+struct tsan_thread_guard {
+  void* main_fiber = __tsan_get_current_fiber();
+  ~tsan_thread_guard() {
+    __tsan_switch_to_fiber(main_fiber, 0);
+    std::lock_guard lk(tsan_mu);
+    std::erase_if(tsan_fibers, [this](const auto& kv) { return kv.second == main_fiber; });
+  }
+};
+
+}  // namespace
+
+void prepare_thread() noexcept { thread_local tsan_thread_guard guard; }
+
 bf::context* policy::pick_next() noexcept {
+  bf::context* next = choose();
+  bf::context* self = bf::context::active();
+  const bool self_is_dispatcher = self->is_context(bf::type::dispatcher_context);
+  if (next == nullptr && self_is_dispatcher) return next;  // no switch: the dispatcher sleeps
+  // Where Boost goes next: `next`, or its dispatcher when there is none.
+  if (tsan_dispatcher_ == nullptr) {
+    tsan_dispatcher_ = self_is_dispatcher ? __tsan_get_current_fiber() : __tsan_create_fiber(0);
+  }
+  void* to = next == nullptr || next->is_context(bf::type::dispatcher_context)
+                 ? tsan_dispatcher_
+                 : tsan_fiber(next, false);
+  if (!self_is_dispatcher) tsan_fiber(self, true);
+  void* finished = self->terminated_is_linked() ? tsan_forget(self) : nullptr;
+  // Pop this function's frame from the old context's shadow stack, switch, and push one on
+  // the new context's, which this function's own exit pops.
+  __tsan_func_exit();
+  __tsan_switch_to_fiber(to, 0);
+  __tsan_func_entry(__builtin_return_address(0));
+  if (finished != nullptr) __tsan_destroy_fiber(finished);
+  return next;
+}
+
+#else
+
+void prepare_thread() noexcept {}
+bf::context* policy::pick_next() noexcept { return choose(); }
+
+#endif
+
+bf::context* policy::choose() noexcept {
   if (dispatcher_ != nullptr &&
       (++picks_ % dispatcher_period == 0 ||
        (pool_ && notified_.load(std::memory_order_relaxed)))) {

@@ -27,6 +27,13 @@
 //   S3  pool::wakeups <= pool::sleepers (guarded by pool::mu): a wake-up is counted only for
 //       a thread that sleeps, and each sleeper consumes at most one.
 // Lock order: worker_queue::mu and pool::mu are never held together.
+//
+// ThreadSanitizer: Boost.Fiber 1.74 switches stacks without telling the sanitizer, which then
+// corrupts its shadow call stack and crashes. Every switch between running contexts passes
+// through pick_next() (a suspend, a termination, the dispatcher's loop), so under
+// -fsanitize=thread pick_next() announces the switch it is about to cause
+// (__tsan_switch_to_fiber), keeping each context's shadow stack its own; prepare_thread()
+// covers the one switch that does not (the scheduler's return to main at thread exit).
 #pragma once
 
 #include <atomic>
@@ -48,6 +55,10 @@ struct worker_queue {
   std::deque<boost::fibers::context*> ready;  // S1
   std::atomic<std::size_t> size{0};           // ready.size(), readable without mu (a hint)
 };
+
+/// Call first on a thread that will install `policy` (before Boost makes its scheduler):
+/// under ThreadSanitizer it restores the thread's own fiber when the scheduler goes away.
+void prepare_thread() noexcept;
 
 /// What the threads of one multi-threaded run share.
 struct pool {
@@ -75,6 +86,7 @@ class policy final : public boost::fibers::algo::algorithm {
   static constexpr std::chrono::microseconds idle_spin{50};
 
  private:
+  boost::fibers::context* choose() noexcept;
   boost::fibers::context* steal() noexcept;
   bool surplus_somewhere() const noexcept;
   void wake_a_sleeper() noexcept;
@@ -95,6 +107,7 @@ class policy final : public boost::fibers::algo::algorithm {
   // notify: store notified_, then load sleeping_; sleeper: store sleeping_, then load
   // notified_ (both seq_cst): at least one of them sees the other's store.
   std::atomic<bool> sleeping_{false};
+  void* tsan_dispatcher_ = nullptr;  // ThreadSanitizer's fiber for this thread's dispatcher
 };
 
 }  // namespace csp::fiber

@@ -37,6 +37,7 @@ class backend final : public detail::backend {
   void run(detail::runtime& rt, detail::group& g) override {
     std::exception_ptr error;
     std::thread runner([&] {
+      prepare_thread();
       try {
         run_here(rt, g);
       } catch (...) {
@@ -86,9 +87,14 @@ class backend final : public detail::backend {
       bf::use_scheduling_algorithm<policy>(shared);
       for (int i = 1; i < threads_; ++i) {
         helpers.emplace_back([this, shared] {
+          prepare_thread();
           bf::use_scheduling_algorithm<policy>(shared);
-          std::unique_lock lk(stop_mu_);
-          stop_cv_.wait(lk, [this] { return stop_.load(std::memory_order_acquire); });
+          // Poll rather than wait on a condition variable: notifying a helper from another
+          // thread goes through Boost's remote queue, and Boost calls the helper's policy
+          // after handing the context over, so the helper could already be gone.
+          while (!stop_.load(std::memory_order_acquire)) {
+            boost::this_fiber::sleep_for(std::chrono::milliseconds(1));
+          }
         });
       }
     }
@@ -97,11 +103,7 @@ class backend final : public detail::backend {
       std::unique_lock lk(done_mu_);
       done_cv_.wait(lk, [this] { return fibers_.load(std::memory_order_acquire) == 0; });
     }
-    {
-      std::lock_guard lk(stop_mu_);
-      stop_.store(true, std::memory_order_release);
-    }
-    stop_cv_.notify_all();
+    stop_.store(true, std::memory_order_release);
     for (auto& h : helpers) h.join();
     for (detail::group* each : rt.groups()) {
       for (auto& c : each->channels) c->unbind();
@@ -120,11 +122,7 @@ class backend final : public detail::backend {
   std::atomic<std::size_t> fibers_{0};  // fibers started and not yet finished
   bf::mutex done_mu_;
   bf::condition_variable done_cv_;      // fibers_ reached 0
-  bf::mutex stop_mu_;
-  bf::condition_variable stop_cv_;      // helpers may stop
-  // Set under stop_mu_; atomic as well because ThreadSanitizer cannot see Boost's fiber mutex
-  // (libboost_fiber is not instrumented).
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> stop_{false};       // helpers may stop
   std::mutex parkers_mu_;
   std::vector<std::unique_ptr<parker>> parkers_;
 };

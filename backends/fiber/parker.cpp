@@ -19,6 +19,8 @@ namespace bf = boost::fibers;
 // ThreadSanitizer does not see lock_ released by suspend(lk): Boost unlocks it inside
 // libboost_fiber, which is not instrumented. CSP_TSAN_RELEASE before the suspend and
 // CSP_TSAN_ACQUIRE after a decider takes lock_ tell it the order that lock_ provides (P1).
+// Likewise the hand-over of a resumed fiber through Boost's queues: the decider releases
+// `this` before it schedules the owner, and the owner acquires it once resumed.
 
 bool parker::park(detail::waiter& w, const detail::clock::time_point* deadline) {
   bf::detail::spinlock_lock lk(lock_, std::defer_lock);
@@ -36,6 +38,7 @@ bool parker::park(detail::waiter& w, const detail::clock::time_point* deadline) 
     } else {
       self->suspend();
     }
+    CSP_TSAN_ACQUIRE(this);
     detail::set_current(owner_);  // P4
     return true;                  // only unpark() resumes an untimed park, after setting done
   }
@@ -48,6 +51,7 @@ bool parker::park(detail::waiter& w, const detail::clock::time_point* deadline) 
   } else {
     self->wait_until(*deadline);
   }
+  CSP_TSAN_ACQUIRE(this);
   detail::set_current(owner_);  // P4
   waiting_ = nullptr;
   self->twstatus.store(0, std::memory_order_release);
@@ -62,8 +66,8 @@ void parker::unpark(detail::waiter& w) {
   } else if (home_ != &detail::this_thread_tag) {
     detail::foreign_thread(owner_->name);
   }
+  bf::context* ctx = waiting_;  // read before `done`: an owner that sees done may park again
   w.done.store(true, std::memory_order_release);  // P2; `w` is not touched after this
-  bf::context* ctx = waiting_;
   if (ctx == nullptr) return;
   waiting_ = nullptr;
   if (timed_) {
@@ -76,6 +80,7 @@ void parker::unpark(detail::waiter& w) {
   // Release it before scheduling, which may wake another thread: the owner, once resumed,
   // must not find its own lock held.
   if (lk.owns_lock()) lk.unlock();
+  CSP_TSAN_RELEASE(this);
   if (home_ != nullptr) {
     ctx->get_scheduler()->schedule(ctx);  // P5: ours is the only scheduler, and it is local
   } else {

@@ -207,7 +207,7 @@ TEST_P(conformance, composition_spawn_n_without_replica) {
 // §3 / the fiber backend's purpose: many processes in one network. A chain of identity stages
 // (10,000 on fiber, 1,000 on thread: one OS thread each), every value coming out in order.
 TEST_P(conformance, scale_chain_of_many_processes) {
-  const int stages = on_fiber() ? 10'000 : 1'000;
+  const int stages = on_fiber() && !csp_test::under_thread_sanitizer ? 10'000 : 1'000;
   constexpr int values = 20;
   csp::network net;
   std::vector<csp::channel<int>> links;
@@ -230,7 +230,7 @@ TEST_P(conformance, scale_chain_of_many_processes) {
 
 // Many processes at once, all blocked on one channel, then all released.
 TEST_P(conformance, scale_many_readers_of_one_channel) {
-  const int readers = on_fiber() ? 10'000 : 1'000;
+  const int readers = on_fiber() && !csp_test::under_thread_sanitizer ? 10'000 : 1'000;
   csp::network net;
   auto c = net.channel<int>("fan_out");
   std::vector<int> got(readers, -1);

@@ -17,22 +17,21 @@
 
 namespace csp_test {
 
-/// ThreadSanitizer does not follow Boost.Fiber's context switches (it reports false races and
-/// can crash on them), so a -fsanitize=thread build runs the thread backend only.
+/// Under ThreadSanitizer every fiber is a sanitizer thread, and it allows 8128 at once: the
+/// cases that spawn 10,000 processes spawn 1,000 there.
 #if defined(__SANITIZE_THREAD__)
-inline constexpr bool fiber_under_test = false;
+inline constexpr bool under_thread_sanitizer = true;
 #else
-inline constexpr bool fiber_under_test = true;
+inline constexpr bool under_thread_sanitizer = false;
 #endif
 
-/// thread; fiber on one thread; fiber on two threads (the fiber ones only where built, and
-/// not under ThreadSanitizer).
+/// thread; fiber on one thread; fiber on two threads (the fiber ones only where built).
 inline std::vector<csp::config> backend_configs() {
   const auto& built = csp::config::built_backends();
   auto has = [&](const char* name) { return std::find(built.begin(), built.end(), name) != built.end(); };
   std::vector<csp::config> out;
   out.push_back(csp::config{.backend = "thread"});
-  if (has("fiber") && fiber_under_test) {
+  if (has("fiber")) {
     out.push_back(csp::config{.backend = "fiber", .threads = 1});
     out.push_back(csp::config{.backend = "fiber", .threads = 2});
   }
