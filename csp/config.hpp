@@ -23,7 +23,7 @@ struct config {
   std::string backend = "fiber";
   int threads = 1;
   /// The program's own arguments: argv[0] and everything that is not a --csp- flag.
-  std::vector<std::string> args;
+  std::vector<std::string> args{};
 
   /// Defaults, then CSP_* environment variables, then --csp-* flags. Throws csp::config_error
   /// for an unknown --csp- flag, an unknown or unbuilt backend, or a bad value; the message

@@ -80,11 +80,11 @@ int main(int argc, char** argv) {
   namespace bf = boost::fibers;
   using csp_bench::fiber_net;
   csp_bench::suite s("commstime", "ns per communication");
-  s.contender("ours fiber/1", [&] { return ours({.backend = "fiber", .threads = 1, .args = {}}, fiber_loops); });
+  s.contender("ours fiber/1", [&] { return ours({.backend = "fiber", .threads = 1}, fiber_loops); });
   s.contender("boost fiber/1", [&] { return peer(fiber_net<bf::unbuffered_channel>(1), fiber_loops); });
-  s.contender("ours thread", [&] { return ours({.backend = "thread", .threads = 1, .args = {}}, thread_loops); });
+  s.contender("ours thread", [&] { return ours({.backend = "thread", .threads = 1}, thread_loops); });
   s.contender("condvar thread", [&] { return peer(csp_bench::thread_net(), thread_loops); });
-  s.contender("ours fiber/2", [&] { return ours({.backend = "fiber", .threads = 2, .args = {}}, fiber2_loops); });
+  s.contender("ours fiber/2", [&] { return ours({.backend = "fiber", .threads = 2}, fiber2_loops); });
   s.contender("boost fiber/2", [&] { return peer(fiber_net<bf::unbuffered_channel>(2), fiber2_loops); });
   s.compare("ours fiber/1", "boost fiber/1", 0.5);
   s.compare("ours thread", "condvar thread", std::nullopt);

@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   csp_bench::suite s("pingpong", "ns per one-way message");
   s.contender("ours thread", [&] {
     csp::network net("pingpong");
-    return pingpong(net, ours_trips, [&] { csp::run(net, {.backend = "thread", .threads = 1, .args = {}}); });
+    return pingpong(net, ours_trips, [&] { csp::run(net, {.backend = "thread", .threads = 1}); });
   });
   s.contender("condvar thread", [&] {
     csp_bench::thread_net net;

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   csp_bench::suite s("pipeline", "ns per message");
   s.contender("ours fiber/1", [&] {
     csp::network net("pipeline");
-    return pipeline(net, messages, [&] { csp::run(net, {.backend = "fiber", .threads = 1, .args = {}}); });
+    return pipeline(net, messages, [&] { csp::run(net, {.backend = "fiber", .threads = 1}); });
   });
   s.contender("boost fiber/1", [&] {
     csp_bench::fiber_net<boost::fibers::buffered_channel> net(1);
