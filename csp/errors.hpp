@@ -21,35 +21,36 @@ class error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Thrown by a blocking operation on a poisoned channel.
-/// Example: `try { in.recv(); } catch (const csp::poisoned& e) { e.channel(); }`
-class poisoned : public error {
+/// What poisoned and retired share: the channel they are about, and the alt guard that fired.
+class channel_error : public error {
  public:
-  explicit poisoned(std::string channel, std::size_t guard = npos);
   const std::string& channel() const noexcept { return channel_; }
-  /// Index of the alt guard that fired on the poisoned channel, or npos outside an alt.
+  /// Index of the alt guard that fired on the channel, or npos outside an alt.
   std::size_t guard() const noexcept { return guard_; }
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+ protected:
+  channel_error(const std::string& what, std::string channel, std::size_t guard)
+      : error(what), channel_(std::move(channel)), guard_(guard) {}
 
  private:
   std::string channel_;
   std::size_t guard_;
 };
 
+/// Thrown by a blocking operation on a poisoned channel.
+/// Example: `try { in.recv(); } catch (const csp::poisoned& e) { e.channel(); }`
+class poisoned : public channel_error {
+ public:
+  explicit poisoned(std::string channel, std::size_t guard = npos);
+};
+
 /// Thrown by a blocking operation when the other side has retired: a reader after every writer
 /// retired and the buffer is drained (end of stream), a writer after every reader retired, or
 /// any operation on an end that was itself retired.
-class retired : public error {
+class retired : public channel_error {
  public:
   explicit retired(std::string channel, std::size_t guard = npos, const char* why = nullptr);
-  const std::string& channel() const noexcept { return channel_; }
-  /// Index of the alt guard that fired on the retired channel, or npos outside an alt.
-  std::size_t guard() const noexcept { return guard_; }
-  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
-
- private:
-  std::string channel_;
-  std::size_t guard_;
 };
 
 /// Thrown by run() when every process is blocked on a channel and none waits on a timer.

@@ -112,6 +112,16 @@ class process {
   process(std::string name, detail::task body, std::vector<detail::end_ref> ends)
       : name_(std::move(name)), body_(std::move(body)), ends_(std::move(ends)) {}
 
+  /// The children of a composite process, and every end they hold (the composite's ends).
+  template <class... P>
+  static std::pair<std::vector<process>, std::vector<detail::end_ref>> gather(P&&... children) {
+    std::vector<process> kids;
+    (kids.push_back(std::forward<P>(children)), ...);
+    std::vector<detail::end_ref> ends;
+    for (auto& k : kids) ends.insert(ends.end(), k.ends_.begin(), k.ends_.end());
+    return {std::move(kids), std::move(ends)};
+  }
+
   std::string name_;
   detail::task body_;
   std::vector<detail::end_ref> ends_;
@@ -191,10 +201,7 @@ class network {
 template <class... P>
 process parallel(std::string name, P&&... children) {
   static_assert((std::is_same_v<std::decay_t<P>, process> && ...), "parallel takes csp::process values");
-  std::vector<detail::end_ref> ends;
-  std::vector<process> kids;
-  (kids.push_back(std::forward<P>(children)), ...);
-  for (auto& k : kids) ends.insert(ends.end(), k.ends_.begin(), k.ends_.end());
+  auto [kids, ends] = process::gather(std::forward<P>(children)...);
   auto body = [kids = std::move(kids), name]() mutable {
     network sub(name);
     for (auto& k : kids) sub.spawn(std::move(k));
@@ -207,10 +214,7 @@ process parallel(std::string name, P&&... children) {
 template <class... P>
 process sequence(std::string name, P&&... children) {
   static_assert((std::is_same_v<std::decay_t<P>, process> && ...), "sequence takes csp::process values");
-  std::vector<detail::end_ref> ends;
-  std::vector<process> kids;
-  (kids.push_back(std::forward<P>(children)), ...);
-  for (auto& k : kids) ends.insert(ends.end(), k.ends_.begin(), k.ends_.end());
+  auto [kids, ends] = process::gather(std::forward<P>(children)...);
   auto body = [kids = std::move(kids)]() mutable {
     for (auto& k : kids) {
       try {

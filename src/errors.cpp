@@ -20,15 +20,13 @@ std::string channel_text(const std::string& channel) {
 }  // namespace
 
 poisoned::poisoned(std::string channel, std::size_t guard)
-    : error(channel.starts_with("(") ? "poisoned: " + channel
-                                     : channel_text(channel) + " is poisoned"),
-      channel_(std::move(channel)),
-      guard_(guard) {}
+    : channel_error(channel.starts_with("(") ? "poisoned: " + channel
+                                             : channel_text(channel) + " is poisoned",
+                    channel, guard) {}
 
 retired::retired(std::string channel, std::size_t guard, const char* why)
-    : error(channel_text(channel) + " has retired" + (why ? std::string(": ") + why : std::string())),
-      channel_(std::move(channel)),
-      guard_(guard) {}
+    : channel_error(channel_text(channel) + " has retired" + (why ? std::string(": ") + why : std::string()),
+                    channel, guard) {}
 
 process_error::process_error(std::string process, std::exception_ptr cause)
     : error("process '" + process + "' failed: " + cause_text(cause)),
