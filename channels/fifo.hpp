@@ -13,7 +13,7 @@
 //       reader that takes a value moves the first such sender's value into the freed place,
 //       in the same critical section, before completing that sender.
 //   F3  When the last writer retires, the buffered values stay: readers drain them, then see
-//       end-of-stream. poison() discards them (dropped_ counts them).
+//       end-of-stream. poison() discards them.
 #pragma once
 
 #include <cstddef>
@@ -63,12 +63,6 @@ class fifo final : public channel_core {
     return ready;
   }
 
-  /// Values dropped by overwriting or poison, for statistics.
-  std::size_t dropped() const noexcept {
-    std::lock_guard lk(lock_);
-    return dropped_;
-  }
-
  private:
   bool full() const noexcept { return policy_ == when_full::block && buffer_.size() >= capacity_; }
 
@@ -94,24 +88,17 @@ class fifo final : public channel_core {
       return status::ok;
     }
     if (full()) return status::would_block;
-    if (policy_ == when_full::overwrite && buffer_.size() >= capacity_) {
-      buffer_.pop_front();
-      ++dropped_;
-    }
+    if (policy_ == when_full::overwrite && buffer_.size() >= capacity_) buffer_.pop_front();
     buffer_.push_back(std::move(value));
     return status::ok;
   }
 
-  void discard_buffer() noexcept override {
-    dropped_ += buffer_.size();
-    buffer_.clear();
-  }
+  void discard_buffer() noexcept override { buffer_.clear(); }
   bool has_buffered() const noexcept override { return !buffer_.empty(); }
 
   std::deque<T> buffer_;
   std::size_t capacity_;
   when_full policy_;
-  std::size_t dropped_ = 0;
 };
 
 }  // namespace csp::channels

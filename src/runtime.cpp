@@ -156,16 +156,12 @@ void poisoned_here() noexcept {
 
 void runtime::on_deadlock(process_state&) {
   const std::vector<group*> groups = this->groups();
+  // Nothing runs, so every live process sits in a counted wait and its waiter is stable.
+  auto error = std::make_exception_ptr(deadlock(describe_deadlock(groups)));
   {
-    std::lock_guard lk(mu_);
-    // Nothing runs, so every live process sits in a counted wait and its waiter is stable.
-    report_ = describe_deadlock(groups);
+    std::lock_guard lk(groups.front()->mu);
+    if (!groups.front()->first_error) groups.front()->first_error = std::move(error);
   }
-  groups.front()->mu.lock();
-  if (!groups.front()->first_error) {
-    groups.front()->first_error = std::make_exception_ptr(deadlock(report_));
-  }
-  groups.front()->mu.unlock();
   for (group* g : groups) abort(*g);
 }
 
@@ -174,11 +170,6 @@ std::vector<group*> runtime::groups() const {
   std::vector<group*> out;
   for (auto& g : groups_) out.push_back(g.get());
   return out;
-}
-
-std::string runtime::deadlock_report() const {
-  std::lock_guard lk(mu_);
-  return report_;
 }
 
 void execute(process_state& p) noexcept {

@@ -112,8 +112,6 @@ class runtime {
   /// Every group admitted so far, the top-level one first.
   std::vector<group*> groups() const;
 
-  /// The deadlock report of the last detected deadlock, empty if none.
-  std::string deadlock_report() const;
 
  private:
   void on_deadlock(process_state& detector);
@@ -133,9 +131,8 @@ class runtime {
   std::atomic<long> active_{0};
   std::atomic<long> live_{0};
   bool exclusive_ = false;  // set before any process starts, never changed after
-  mutable std::mutex mu_;  // guards groups_, report_
+  mutable std::mutex mu_;  // guards groups_
   std::vector<std::unique_ptr<group>> groups_;  // the top-level group first
-  std::string report_;
 };
 
 /// The process running on the calling thread or fiber, or a per-thread stand-in (no runtime)
