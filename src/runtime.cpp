@@ -50,6 +50,7 @@ void foreign_thread(const std::string& what) noexcept {
   std::abort();
 }
 
+// model/alt.pml: complete
 void complete(waiter& w, status result) noexcept {
   w.result = result;
   process_state& owner = *w.proc;  // read before unpark: `w` may be gone after it (I4)
@@ -57,6 +58,8 @@ void complete(waiter& w, status result) noexcept {
   owner.park->unpark(w);
 }
 
+// model/alt.pml: wait (the untimed branch; timed waits are not counted, so the model leaves
+// them out)
 bool wait(waiter& w, const clock::time_point* deadline) {
   process_state& self = *w.proc;
   if (deadline == nullptr) {
@@ -107,6 +110,7 @@ group& runtime::admit(std::unique_ptr<group> owned) {
   return g;
 }
 
+// model/alt.pml: ended (the model has no sub-networks, so no join)
 void runtime::ended(process_state& self) {
   group& g = *self.grp;
   if (g.remaining.fetch_sub(1, std::memory_order_acq_rel) == 1 && g.join.proc != nullptr &&
@@ -116,7 +120,7 @@ void runtime::ended(process_state& self) {
   // Read live_ after active_ reaches 0, not before: processes ending at the same time must
   // not see each other as live (the count of the last one to decrement active_ decides).
   live_.fetch_sub(1, std::memory_order_acq_rel);
-  if (add_active(-1) == 0 && live_.load(std::memory_order_acquire) > 0) on_deadlock(self);
+  if (add_active(-1) == 0 && live_.load(std::memory_order_acquire) > 0) deadlock_found(self);
 }
 
 void runtime::fail(group& g, std::exception_ptr error) {
@@ -127,6 +131,8 @@ void runtime::fail(group& g, std::exception_ptr error) {
   abort(g);
 }
 
+// model/alt.pml: deadlock_found poisons every channel; timed waits and sub-networks, which
+// this also ends, are not in the model.
 void runtime::abort(group& g) {
   g.aborted.store(true, std::memory_order_release);
   for (auto& c : g.channels) c->poison();

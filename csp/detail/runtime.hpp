@@ -9,7 +9,11 @@
 //   (waiter.hpp, I5). An ending process calls ended() (live_ - 1, then active_ - 1). So when a
 //   decrement takes active_ to 0, no process is running, ready, deciding, or on a timer: if any
 //   process is still live, they are all in untimed waits that nobody can complete, which is a
-//   deadlock. The process that made the count 0 writes the report and aborts the run.
+//   deadlock. The process that made the count 0 writes the report and aborts the run, counting
+//   itself as running meanwhile (deadlock_found): otherwise a process the abort wakes could
+//   end, take the count to 0 a second time and report again while the waiters it would read
+//   are being freed. model/alt.pml (scenario 5) found that; it checks that every detection
+//   happens when nothing can run, and that every deadlock is detected.
 //   This assumes that only processes of this run touch its channels (DESIGN.md section 2:
 //   "none waits on the outside world"); a thread outside the run that talks to its channels is
 //   not counted, and the detector can fire while that thread could still help.
@@ -90,7 +94,7 @@ class runtime {
   group& admit(std::unique_ptr<group> g);
   /// The calling process enters an untimed wait (I5). May detect a deadlock and abort.
   void blocked(process_state& self) {
-    if (add_active(-1) == 0) on_deadlock(self);
+    if (add_active(-1) == 0) deadlock_found(self);
   }
   /// A decider is about to complete a counted waiter.
   void unblocked() noexcept { add_active(1); }
@@ -115,6 +119,14 @@ class runtime {
 
  private:
   void on_deadlock(process_state& detector);
+  /// Reports and aborts, counting the detector as running meanwhile (model/alt.pml:
+  /// deadlock_found): the processes the abort wakes cannot take the count to 0 again and start
+  /// a second report while this one still reads their waiters.
+  void deadlock_found(process_state& detector) {
+    add_active(1);
+    on_deadlock(detector);
+    add_active(-1);
+  }
   long add_active(long delta) noexcept {
     if (exclusive_) {
       const long n = active_.load(std::memory_order_relaxed) + delta;
