@@ -19,6 +19,7 @@
 
 #include <csp/alt.hpp>
 #include <csp/channel.hpp>
+#include <csp/codec.hpp>
 #include <csp/config.hpp>
 #include <csp/ends.hpp>
 #include <csp/errors.hpp>

@@ -4,6 +4,7 @@
 //   try_ operations                           return csp::status (and hand a refused value back)
 //   run()                                     throws csp::deadlock, csp::process_error,
 //                                                    csp::network_error, csp::config_error
+//   encode / decode (codec.hpp)               throws csp::codec_error
 //
 // Every message names the channel, process or config key it is about.
 #pragma once
@@ -86,6 +87,22 @@ class network_error : public error {
 class config_error : public error {
  public:
   using error::error;
+};
+
+/// Thrown by csp::decode for bytes that are not an encoding of the type asked for, and by
+/// csp::encode for a value it cannot encode. type() is the type decoded (or encoded), reason()
+/// the fault: "truncated: needed 8 bytes, had 3", "bad variant index 7 of 3 alternatives", ...
+/// Example: `try { csp::decode<std::string>(bytes); } catch (const csp::codec_error& e) { e.reason(); }`
+class codec_error : public error {
+ public:
+  /// `doing` is "decode" or "encode": what() reads "cannot decode <type>: <reason>".
+  codec_error(std::string type, std::string reason, const char* doing = "decode");
+  const std::string& type() const noexcept { return type_; }
+  const std::string& reason() const noexcept { return reason_; }
+
+ private:
+  std::string type_;
+  std::string reason_;
 };
 
 }  // namespace csp

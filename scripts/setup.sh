@@ -11,7 +11,11 @@ packages=(
   cmake ninja-build g++ pkg-config          # toolchain (g++ brings the sanitizer runtimes)
   libboost-fiber-dev libboost-context-dev   # the fiber backend
   libfmt-dev libcli11-dev                   # formatting, command-line flags
+  libtomlplusplus-dev                       # the configuration file
+  libcereal-dev                             # codecs of user types
   googletest libgtest-dev libgmock-dev      # tests
+  spin                                      # model check of the alt protocol (model/)
+  clang libclang-rt-14-dev                  # libFuzzer targets (fuzz/)
 )
 
 missing=()

@@ -1,20 +1,57 @@
-// config: defaults < environment (CSP_*) < command line (--csp-*), parsed with CLI11.
+// config: defaults < config file (TOML: config_file.cpp reads it) < environment (CSP_*) < command
+// line (--csp-*, read with CLI11). config::parse is the whole of it, with the outside world passed
+// in, so that the tests and the fuzzers (fuzz/flags.cpp, fuzz/config_file.cpp) run exactly
+// what from() runs.
+//
+// Every value is checked where it is read, except two: the backend, and a thread count given
+// as text by a variable or a flag. A later source may replace either, so a bad one that is
+// replaced is no error; they are checked once every source has spoken, and the error names
+// the source that set them (pending::backend_from, text_setting::from).
 #include <csp/config.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
 
-#include <csp/errors.hpp>
+#include "config_file.hpp"
+
+namespace csp::detail {
+
+config_error bad_config(std::string_view message) {
+  std::string s;
+  for (unsigned char c : message) {
+    if (c < 0x20 || c == 0x7f) {
+      s += fmt::format("\\x{:02X}", static_cast<unsigned>(c));
+    } else {
+      s += static_cast<char>(c);
+    }
+  }
+  return config_error(s);
+}
+
+std::string join(const std::vector<std::string_view>& v) {
+  std::string s;
+  for (auto x : v) s += (s.empty() ? "" : ", ") + std::string(x);
+  return s;
+}
+
+}  // namespace csp::detail
 
 namespace csp {
+using namespace detail;  // config_file.hpp
+
 namespace {
 
-constexpr int max_threads = 1024;
+constexpr std::string_view accepted_flags = "--csp-backend=NAME, --csp-threads=N, --csp-config=FILE, --csp-help";
 
 struct backend_info {
   std::string_view name;
@@ -35,28 +72,74 @@ const std::vector<backend_info>& backend_table() {
   return table;
 }
 
-std::string join(const std::vector<std::string_view>& v) {
-  std::string s;
-  for (auto x : v) s += (s.empty() ? "" : ", ") + std::string(x);
-  return s;
+void check_backend(std::string_view backend) {
+  const auto& table = backend_table();
+  auto it = std::find_if(table.begin(), table.end(), [&](const backend_info& b) { return b.name == backend; });
+  if (it == table.end()) {
+    throw bad_config(fmt::format("unknown backend '{}'; accepted: {} (built here: {})", backend,
+                                 join(config::known_backends()), join(config::built_backends())));
+  }
+  if (!it->built) {
+    throw bad_config(fmt::format("backend '{}' is not built into this copy of csp: {}; built here: {}",
+                                 backend, it->how_to_build, join(config::built_backends())));
+  }
 }
 
 int parse_threads(std::string_view text, std::string_view source) {
   int n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > max_threads) {
-    throw config_error(fmt::format("{}: '{}' is not a thread count; accepted: an integer from 1 to {}",
-                                   source, text, max_threads));
+    throw bad_config(fmt::format("{}: '{}' is not a thread count; accepted: {}", source, text, accepted_threads));
   }
   return n;
 }
 
-constexpr const char* help_text =
-    "csp options (flag / environment variable, default):\n"
-    "  --csp-backend=NAME  CSP_BACKEND  fiber    where processes run: {}\n"
-    "  --csp-threads=N     CSP_THREADS  1        worker threads of the fiber backend (1-{})\n"
-    "  --csp-help                                print this and exit\n"
-    "Flags override environment variables, which override the defaults.\n";
+// The table --csp-help prints; the defaults are those of config{} itself.
+std::string help_text() {
+  const config d;
+  const std::array<std::array<std::string, 5>, 10> rows{{
+      {"flag", "variable", "config file key", "default", "what"},
+      {"--csp-backend=NAME", "CSP_BACKEND", "backend", d.backend,
+       fmt::format("where processes run: {} (known: {})", join(config::built_backends()),
+                   join(config::known_backends()))},
+      {"--csp-threads=N", "CSP_THREADS", "threads", fmt::to_string(d.threads),
+       fmt::format("worker threads of the fiber backend, 1 to {}", max_threads)},
+      {"--csp-config=FILE", "CSP_CONFIG", "", "(none)", "the TOML file of the keys below"},
+      {"", "", "mpi.placement.\"PATTERN\"", "(none)",
+       "rank, or array of ranks, of the processes whose name matches PATTERN (* and ?)"},
+      {"", "", "", "", "  (in file order; unplaced processes go round-robin)"},
+      {"", "", "cuda.require_device", d.cuda.require_device ? "true" : "false",
+       "without a GPU: fail (true), or run the stages on the host (false)"},
+      {"", "", "cuda.batch", fmt::to_string(d.cuda.batch), "values per batch sent to the GPU, at least 1"},
+      {"", "", "cuda.streams", fmt::to_string(d.cuda.streams),
+       fmt::format("CUDA streams (batches in flight), 1 to {}", max_streams)},
+      {"--csp-help", "", "", "", "print this table and exit"},
+  }};
+  std::array<std::size_t, 4> width{};
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out =
+      "csp options: flags override variables, which override the config file, which overrides the "
+      "defaults\n";
+  for (const auto& row : rows) {
+    std::string line = "  ";
+    for (std::size_t i = 0; i < width.size(); ++i) line += fmt::format("{:<{}}  ", row[i], width[i]);
+    line += row[4];
+    out += line + '\n';
+  }
+  return out;
+}
+
+config resolve(pending p) {
+  if (!p.threads.value.empty()) p.cfg.threads = parse_threads(p.threads.value, p.threads.from);
+  try {
+    check_backend(p.cfg.backend);
+  } catch (const config_error& e) {
+    throw bad_config(p.backend_from + ": " + e.what());
+  }
+  return std::move(p.cfg);
+}
 
 }  // namespace
 
@@ -81,98 +164,108 @@ const std::vector<std::string_view>& config::built_backends() {
 }
 
 void config::validate() const {
-  const auto& table = backend_table();
-  auto it = std::find_if(table.begin(), table.end(), [&](const backend_info& b) { return b.name == backend; });
-  if (it == table.end()) {
-    throw config_error(fmt::format("unknown backend '{}'; accepted: {} (built here: {})", backend,
-                                   join(known_backends()), join(built_backends())));
-  }
-  if (!it->built) {
-    throw config_error(fmt::format("backend '{}' is not built into this copy of csp: {}; built here: {}",
-                                   backend, it->how_to_build, join(built_backends())));
-  }
+  check_backend(backend);
   if (threads < 1 || threads > max_threads) {
-    throw config_error(fmt::format("threads = {} is out of range; accepted: 1 to {}", threads, max_threads));
+    throw bad_config(fmt::format("threads = {} is out of range; accepted: {}", threads, accepted_threads));
+  }
+  if (cuda.batch < 1) {
+    throw bad_config(fmt::format("cuda.batch = {} is out of range; accepted: {}", cuda.batch, accepted_batch));
+  }
+  if (cuda.streams < 1 || cuda.streams > max_streams) {
+    throw bad_config(fmt::format("cuda.streams = {} is out of range; accepted: {}", cuda.streams, accepted_streams));
+  }
+  for (const placement_rule& rule : mpi.placement) {
+    const bool negative = std::any_of(rule.ranks.begin(), rule.ranks.end(), [](int r) { return r < 0; });
+    if (rule.ranks.empty() || negative) {
+      throw bad_config(fmt::format("mpi.placement.{} = [{}] is not accepted; accepted: {}", toml_key(rule.pattern),
+                                   fmt::join(rule.ranks, ", "), accepted_ranks));
+    }
   }
 }
 
-namespace {
-
-// Settings as text, with where each came from, so that a later source can override a bad
-// value of an earlier one, and an error names the source that stuck.
-struct sources {
-  std::string backend = "fiber", backend_from = "default backend";
-  std::string threads, threads_from;
-};
-
-sources from_environment() {
-  sources s;
-  if (const char* b = std::getenv("CSP_BACKEND"); b != nullptr && *b != '\0') {
-    s.backend = b;
-    s.backend_from = "environment variable CSP_BACKEND";
-  }
-  if (const char* t = std::getenv("CSP_THREADS"); t != nullptr && *t != '\0') {
-    s.threads = t;
-    s.threads_from = "environment variable CSP_THREADS";
-  }
-  return s;
+config::environment config::environment::real() {
+  return {[](const char* name) -> const char* { return std::getenv(name); }, read_whole_file};
 }
 
-config resolve(const sources& s) {
-  config c;
-  c.backend = s.backend;
-  if (!s.threads.empty()) c.threads = parse_threads(s.threads, s.threads_from);
-  try {
-    c.validate();
-  } catch (const config_error& e) {
-    throw config_error(s.backend_from + ": " + e.what());
-  }
-  return c;
-}
-
-}  // namespace
-
-config config::from_env() { return resolve(from_environment()); }
-
-config config::from(int argc, const char* const* argv) {
-  sources s = from_environment();
-  std::string backend_flag, threads_flag;
+config config::parse(std::span<const std::string> argv, const environment& env, std::string* help_out) {
+  std::string backend_flag, threads_flag, config_flag;
   bool help = false;
   CLI::App app("csp");
   app.allow_extras();
   app.set_help_flag();
   app.add_option("--csp-backend", backend_flag);
   app.add_option("--csp-threads", threads_flag);
+  app.add_option("--csp-config", config_flag);
   app.add_flag("--csp-help", help);
-  std::vector<std::string> argv_rest;
-  for (int i = 1; i < argc; ++i) argv_rest.emplace_back(argv[i]);
-  std::reverse(argv_rest.begin(), argv_rest.end());  // CLI11 parses a reversed vector
+  std::vector<std::string> reversed;  // CLI11 parses a reversed vector, without argv[0]
+  if (!argv.empty()) reversed.assign(argv.rbegin(), argv.rend() - 1);
   try {
-    app.parse(argv_rest);
+    app.parse(reversed);
   } catch (const CLI::ParseError& e) {
-    throw config_error(fmt::format("command line: {}; accepted flags: --csp-backend=NAME, --csp-threads=N, --csp-help", e.what()));
+    throw bad_config(fmt::format("command line: {}; accepted flags: {}", e.what(), accepted_flags));
   }
+  std::vector<std::string> args = app.remaining();
+  if (!argv.empty()) args.insert(args.begin(), argv.front());
   if (help) {
-    std::cout << fmt::format(fmt::runtime(help_text), join(built_backends()), max_threads);
-    std::exit(0);
+    if (help_out != nullptr) *help_out = help_text();
+    return config{.args = std::move(args)};
   }
   for (const std::string& a : app.remaining()) {
-    if (a.rfind("--csp-", 0) == 0) {
-      throw config_error(fmt::format("unknown flag '{}'; accepted: --csp-backend=NAME, --csp-threads=N, --csp-help", a));
+    if (a.starts_with("--csp-")) throw bad_config(fmt::format("unknown flag '{}'; accepted: {}", a, accepted_flags));
+  }
+
+  auto variable = [&](const char* name) -> std::string {
+    const char* v = env.variable ? env.variable(name) : nullptr;
+    return v != nullptr ? v : "";
+  };
+  pending p;
+  std::string file = config_flag, file_from = "--csp-config";
+  if (file.empty()) {
+    file = variable("CSP_CONFIG");
+    file_from = "environment variable CSP_CONFIG";
+  }
+  if (!file.empty()) {
+    std::string text;
+    try {
+      if (!env.file) throw std::runtime_error("no file can be read here");
+      text = env.file(file);
+    } catch (const std::exception& e) {
+      throw bad_config(fmt::format("cannot read the config file '{}' named by {}: {}", file, file_from, e.what()));
     }
+    read_toml(text, file, p);
   }
+  if (std::string b = variable("CSP_BACKEND"); !b.empty()) {
+    p.cfg.backend = std::move(b);
+    p.backend_from = "environment variable CSP_BACKEND";
+  }
+  if (std::string t = variable("CSP_THREADS"); !t.empty()) p.threads = {std::move(t), "environment variable CSP_THREADS"};
   if (!backend_flag.empty()) {
-    s.backend = backend_flag;
-    s.backend_from = "--csp-backend";
+    p.cfg.backend = backend_flag;
+    p.backend_from = "--csp-backend";
   }
-  if (!threads_flag.empty()) {
-    s.threads = threads_flag;
-    s.threads_from = "--csp-threads";
-  }
-  config c = resolve(s);
-  if (argc > 0) c.args.emplace_back(argv[0]);
-  for (const std::string& a : app.remaining()) c.args.push_back(a);
+  if (!threads_flag.empty()) p.threads = {threads_flag, "--csp-threads"};
+  config c = resolve(std::move(p));
+  c.args = std::move(args);
   return c;
 }
+
+config config::from_toml(std::string_view text, std::string_view file_name) {
+  pending p;
+  read_toml(text, file_name, p);
+  return resolve(std::move(p));
+}
+
+config config::from(int argc, const char* const* argv) {
+  const std::vector<std::string> all(argv, argv + std::max(argc, 0));
+  std::string help;
+  config c = parse(all, environment::real(), &help);
+  if (!help.empty()) {
+    std::cout << help;
+    std::exit(0);
+  }
+  return c;
+}
+
+config config::from_env() { return parse({}, environment::real(), nullptr); }
 
 }  // namespace csp

@@ -33,4 +33,9 @@ process_error::process_error(std::string process, std::exception_ptr cause)
       process_(std::move(process)),
       cause_(std::move(cause)) {}
 
+codec_error::codec_error(std::string type, std::string reason, const char* doing)
+    : error("cannot " + std::string(doing) + " " + type + ": " + reason),
+      type_(std::move(type)),
+      reason_(std::move(reason)) {}
+
 }  // namespace csp
