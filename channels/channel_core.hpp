@@ -115,10 +115,13 @@ class channel_core {
   void unbind() noexcept { lock_.unbind(); }
 
  protected:
-  /// Claims the first linked entry of `q` whose owner is not `self` and whose slot is open.
+  /// model/alt.pml: claim_partner. The model makes the whole critical section one step; the
+/// argument that this loses no interleaving is at the model's "Steps" comment.
+/// Claims the first linked entry of `q` whose owner is not `self` and whose slot is open.
   /// Unlinks and returns it (C2), or returns null. Caller holds lock_.
   wait_entry* claim_partner(entry_queue& q, const detail::waiter* self) noexcept;
   /// True if `q` has an entry of another owner with an open slot. Caller holds lock_.
+  /// model/alt.pml: has_partner
   static bool has_partner(const entry_queue& q, const detail::waiter* self) noexcept;
   /// Links `e` into the queue of its side. Caller holds lock_.
   void link(wait_entry& e) noexcept;

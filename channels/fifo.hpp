@@ -14,6 +14,8 @@
 //       in the same critical section, before completing that sender.
 //   F3  When the last writer retires, the buffered values stay: readers drain them, then see
 //       end-of-stream. poison() discards them.
+// model/alt.pml covers the rendezvous flavor only; F1-F3 are checked by tests/random (FIFO per
+// writer, nothing lost or duplicated, with and without faults) and tests/stress.
 #pragma once
 
 #include <cstddef>

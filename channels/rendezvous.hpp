@@ -25,6 +25,7 @@ class rendezvous final : public channel_core {
   explicit rendezvous(std::string name)
       : channel_core(std::move(name), "rendezvous", type_name_of(typeid(T).name())) {}
 
+  // model/alt.pml: attempt. The model copies a small number where this moves a T.
   status attempt(wait_entry& e, bool enlist) noexcept override {
     wait_entry* partner;
     {
@@ -46,6 +47,7 @@ class rendezvous final : public channel_core {
     return status::ok;
   }
 
+  // model/alt.pml: enable
   bool enable(wait_entry& e) noexcept override {
     std::lock_guard lk(lock_);
     if (closed_status(e, false) != status::would_block ||

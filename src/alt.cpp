@@ -54,6 +54,10 @@ void disable_all(std::span<guard_desc> guards, std::span<wait_entry> entries,
 
 }  // namespace
 
+// model/alt.pml: alt_select. The model has channel guards only (skip and timeout end phase 1
+// or the wait without touching any channel: a timeout is the owner's own abort CAS, the same
+// step as phase 2's abort), and a waiter per process reset at each select instead of one on
+// the stack; it asserts I3 before every reset, so a stale entry would fail there.
 fired select_engine(std::span<guard_desc> guards, std::span<wait_entry> entries,
                     std::size_t start) {
   const std::size_t n = guards.size();

@@ -49,6 +49,7 @@ void channel_core::join(op_kind side) noexcept {
 }
 
 namespace {
+// model/alt.pml: fail_all (each claim is a step of its own there too: several succeed).
 // Claims every linked entry of `q` whose slot is still open, for completion with `result`.
 // Entries that lose the claim stay with their owners, who unlink them (C3).
 void fail_all(entry_queue& q, status result, completion_list& out) noexcept {
@@ -64,6 +65,7 @@ void fail_all(entry_queue& q, status result, completion_list& out) noexcept {
 }
 }  // namespace
 
+// model/alt.pml: leave. The model has rendezvous channels only: has_buffered() is false there.
 void channel_core::leave(op_kind side) noexcept {
   completion_list woken;
   {
@@ -77,6 +79,7 @@ void channel_core::leave(op_kind side) noexcept {
   woken.complete_all();
 }
 
+// model/alt.pml: poison
 void channel_core::poison() noexcept {
   completion_list woken;
   {

@@ -7,6 +7,7 @@
 
 namespace csp::detail {
 
+/// model/alt.pml: operate
 /// Completes `e` on `c`, parking the current process until a partner, end-of-stream or poison
 /// decides it. Returns ok, retired or poisoned.
 inline status operate(channels::channel_core& c, wait_entry& e) {

@@ -25,6 +25,10 @@
 //   I5  A waiter marked `counted` calls runtime::blocked() exactly once per episode in which a
 //       decider exists or it parks, and its decider calls runtime::unblocked() before it can
 //       block itself (see runtime.hpp: this is what makes the deadlock count exact).
+//
+// model/alt.pml checks this protocol with spin (model/check.sh, docs/reliability.md). Where
+// the model and the code differ, the code cites the model's inline by name, as in
+// `model/alt.pml: claim`.
 #pragma once
 
 #include <atomic>
@@ -77,6 +81,7 @@ struct waiter {
   std::span<wait_entry> entries;     // for the deadlock report
   const group* joining = nullptr;    // for a process waiting for its sub-network to end
 
+  // model/alt.pml: claim (one atomic step there, one CAS here)
   bool claim(int index) noexcept {
     int expected = open;
     return slot.compare_exchange_strong(expected, index, std::memory_order_acq_rel,
@@ -86,6 +91,8 @@ struct waiter {
 };
 
 /// How one process blocks; provided by its backend, one per process, outliving every wait.
+/// model/alt.pml: wait. The model parks with the single statement `done[self]`, for every
+/// backend: what lets it stand for them is that each parker keeps the contract below.
 class parker {
  public:
   virtual ~parker() = default;
