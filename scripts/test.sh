@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Every test of csp, as CI runs it (.ci/run calls this):
 #
-#   release  build everything; run every ctest label (unit, conformance, stress, compile_fail,
-#            package, examples, bench_smoke) on every built backend
-#   tsan     ThreadSanitizer build of the library and tests; conformance and stress
-#   asan     AddressSanitizer + UBSan build of the library and tests; conformance, unit, stress
+#   release  build everything; run every ctest label (unit, conformance, stress, random,
+#            model, compile_fail, package, examples, bench_smoke) on every built backend
+#   tsan     ThreadSanitizer build of the library and tests; conformance, stress, random
+#   asan     AddressSanitizer + UBSan (+ LeakSanitizer) build; conformance, unit, stress, random
+#   fuzz     clang build of the libFuzzer targets; each runs CSP_FUZZ_SECONDS (60) from its corpus
 #
-# tsan runs every backend; asan the thread backend only (see CMakePresets.json: Boost 1.74's
-# fiber switches carry no AddressSanitizer annotations). Each
-# configuration is built once, with the presets of CMakePresets.json, into build/<preset>.
+# Each configuration is built once, with the presets of CMakePresets.json, into build/<preset>.
+# docs/reliability.md says what each one checks and what it found.
 #
-#   ./scripts/test.sh              all three
+#   ./scripts/test.sh              all four
 #   ./scripts/test.sh tsan asan    only these
 #
 # Every stage runs even after an earlier one failed; the last line sums up, and the exit
@@ -19,7 +19,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 presets=("$@")
-[ ${#presets[@]} -eq 0 ] && presets=(release tsan asan)
+[ ${#presets[@]} -eq 0 ] && presets=(release tsan asan fuzz)
 
 if ! ./scripts/setup.sh; then
   echo "test.sh: FAILED: scripts/setup.sh could not install the dependencies"

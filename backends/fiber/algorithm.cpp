@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <unordered_map>
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+
+#include <boost/context/stack_traits.hpp>
+#endif
+
 namespace csp::fiber {
 
 namespace bf = boost::fibers;
@@ -17,6 +23,7 @@ policy::policy(std::shared_ptr<pool> shared) : pool_(std::move(shared)) {
 void policy::awakened(bf::context* ctx) noexcept {
   if (ctx->is_context(bf::type::dispatcher_context)) {
     dispatcher_ = ctx;
+    dispatcher_seen_ = ctx;
     return;
   }
   if (!pool_ || ctx->is_context(bf::type::pinned_context)) {
@@ -135,6 +142,78 @@ bf::context* policy::pick_next() noexcept {
   __tsan_switch_to_fiber(to, 0);
   __tsan_func_entry(__builtin_return_address(0));
   if (finished != nullptr) __tsan_destroy_fiber(finished);
+  return next;
+}
+
+#elif defined(__SANITIZE_ADDRESS__)
+
+namespace {
+
+// AddressSanitizer's view of the stack each context runs on. Boost.Context (make_worker_context,
+// make_dispatcher_context) places a context's control block at the top of its stack, which
+// grows down from there: the context's address is its stack's top. The main context runs on
+// the thread's stack, whose bounds AddressSanitizer reports at the first switch away from it.
+std::atomic<std::size_t> worker_stack_size{0};
+thread_local const void* main_bottom = nullptr;
+thread_local std::size_t main_size = 0;
+
+struct stack_bounds {
+  const void* bottom;
+  std::size_t size;
+};
+
+stack_bounds bounds_of(bf::context* ctx) noexcept {
+  if (ctx->is_context(bf::type::main_context)) return {main_bottom, main_size};
+  const std::size_t whole = ctx->is_context(bf::type::dispatcher_context)
+                                ? boost::context::stack_traits::default_size()
+                                : worker_stack_size.load(std::memory_order_relaxed);
+  // Boost rounds the block's place down by up to 255 bytes and the block takes some room:
+  // what is left below it is at least this much, and that is all the sanitizer needs.
+  const std::size_t size = whole - sizeof(bf::context) - 256;
+  return {static_cast<const char*>(static_cast<const void*>(ctx)) - size, size};
+}
+
+// At thread exit Boost's scheduler returns from its dispatcher to the main context without
+// pick_next(); this guard, made before the scheduler (so destroyed after it), tells the
+// sanitizer, which then clears the right stack when the thread ends.
+struct asan_thread_guard {
+  ~asan_thread_guard() {
+    if (main_size == 0) return;  // never switched away from main
+    void* fake_stack = nullptr;
+    __sanitizer_start_switch_fiber(&fake_stack, main_bottom, main_size);
+    __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+  }
+};
+
+}  // namespace
+
+void prepare_thread() noexcept { thread_local asan_thread_guard guard; }
+void set_stack_size(std::size_t bytes) noexcept {
+  worker_stack_size.store(bytes, std::memory_order_relaxed);
+}
+
+bf::context* policy::pick_next() noexcept {
+  bf::context* next = choose();
+  bf::context* self = bf::context::active();
+  if (self->is_context(bf::type::dispatcher_context)) dispatcher_seen_ = self;
+  if (next == nullptr && self == dispatcher_seen_) return next;  // no switch: it sleeps
+  // Where Boost goes next: `next`, or its dispatcher when there is none.
+  bf::context* to = next != nullptr ? next : dispatcher_seen_;
+  if (to == nullptr || to == self) return next;
+  // Tell the sanitizer the stack Boost is about to switch to. Both calls are made here, on
+  // the old stack, a few frames before the switch itself: in between, Boost runs no code that
+  // asks the sanitizer about the current stack (only a throw does, through
+  // __asan_handle_no_return, which then clears the right stack instead of refusing to).
+  const stack_bounds b = bounds_of(to);
+  void* fake_stack = nullptr;
+  const void* old_bottom = nullptr;
+  std::size_t old_size = 0;
+  __sanitizer_start_switch_fiber(&fake_stack, b.bottom, b.size);
+  __sanitizer_finish_switch_fiber(fake_stack, &old_bottom, &old_size);
+  if (self->is_context(bf::type::main_context)) {
+    main_bottom = old_bottom;
+    main_size = old_size;
+  }
   return next;
 }
 

@@ -34,6 +34,11 @@
 // -fsanitize=thread pick_next() announces the switch it is about to cause
 // (__tsan_switch_to_fiber), keeping each context's shadow stack its own; prepare_thread()
 // covers the one switch that does not (the scheduler's return to main at thread exit).
+//
+// AddressSanitizer: likewise, pick_next() tells it the bounds of the stack each switch goes
+// to (__sanitizer_start_switch_fiber and __sanitizer_finish_switch_fiber), so that a throw on
+// a fiber clears that fiber's stack; without it the sanitizer refuses to and then reports false
+// stack errors on frames the exception unwound.
 #pragma once
 
 #include <atomic>
@@ -59,6 +64,14 @@ struct worker_queue {
 /// Call first on a thread that will install `policy` (before Boost makes its scheduler):
 /// under ThreadSanitizer it restores the thread's own fiber when the scheduler goes away.
 void prepare_thread() noexcept;
+
+/// Under AddressSanitizer: the stack size of the fibers that run processes, so that every switch
+/// can tell the sanitizer the bounds of the stack it switches to. Does nothing otherwise.
+#if defined(__SANITIZE_ADDRESS__)
+void set_stack_size(std::size_t bytes) noexcept;
+#else
+inline void set_stack_size(std::size_t) noexcept {}
+#endif
 
 /// What the threads of one multi-threaded run share.
 struct pool {
@@ -108,6 +121,7 @@ class policy final : public boost::fibers::algo::algorithm {
   // notified_ (both seq_cst): at least one of them sees the other's store.
   std::atomic<bool> sleeping_{false};
   void* tsan_dispatcher_ = nullptr;  // ThreadSanitizer's fiber for this thread's dispatcher
+  boost::fibers::context* dispatcher_seen_ = nullptr;  // AddressSanitizer: this thread's dispatcher
 };
 
 }  // namespace csp::fiber

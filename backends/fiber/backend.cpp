@@ -30,7 +30,9 @@ namespace bf = boost::fibers;
 
 class backend final : public detail::backend {
  public:
-  backend(int threads, std::size_t stack_size) : threads_(threads), stack_size_(stack_size) {}
+  backend(int threads, std::size_t stack_size) : threads_(threads), stack_size_(stack_size) {
+    set_stack_size(stack_size);
+  }
 
   const char* name() const noexcept override { return "fiber"; }
 
