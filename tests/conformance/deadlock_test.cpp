@@ -1,6 +1,7 @@
 // Conformance: deadlock (DESIGN.md section 2, "Deadlock"): when no process can run and none
 // waits on a timer, run throws csp::deadlock with a report: each blocked process, the channel
 // and operation it waits on, and the cycle among them. Never a hang.
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -175,6 +176,34 @@ TEST_P(conformance, deadlock_not_reported_when_processes_end_together) {
   }
   EXPECT_EQ(deadlocks, 0) << "false deadlock in " << deadlocks << " of " << runs << " runs; last report:\n"
                           << report;
+}
+
+// §2 Deadlock: "run throws csp::deadlock with a report ... Never a hang", also when a process
+// the abort wakes catches the poison and blocks again: that wait ends too (the abort poisons
+// every channel of the network), and the report is the one made when nothing could run,
+// naming the waits of that moment, not a later one (model/alt.pml, scenario 5; the detector
+// counts itself as running until its abort is done).
+TEST_P(conformance, deadlock_abort_also_ends_a_process_that_blocks_again) {
+  csp::network net;
+  auto first = net.channel<int>("first");
+  auto later = net.channel<int>("later");
+  auto w_in = net.channel<int>("w_in");
+  std::atomic<int> ended{0};
+  // Each holds the other's writer ends, so that no channel ends by retiring.
+  net.spawn("x", [&ended](csp::reader<int> first, csp::reader<int> later, csp::writer<int>) {
+    EXPECT_THROW(first.recv(), csp::channel_error);
+    EXPECT_THROW(later.recv(), csp::channel_error);
+    ++ended;
+  }, first.reader(), later.reader(), w_in.writer());
+  net.spawn("w", [&ended](csp::writer<int>, csp::writer<int>, csp::reader<int> w_in) {
+    EXPECT_THROW(w_in.recv(), csp::channel_error);
+    ++ended;
+  }, first.writer(), later.writer(), w_in.reader());
+  const std::string report = what_of<csp::deadlock>([&] { run(net); });
+  EXPECT_EQ(ended, 2);
+  EXPECT_THAT(report, HasSubstr("first"));
+  EXPECT_THAT(report, HasSubstr("w_in"));
+  EXPECT_THAT(report, ::testing::Not(HasSubstr("later")));
 }
 
 }  // namespace
