@@ -129,38 +129,38 @@ TEST_P(conformance, channels_any_to_any_every_value_received_exactly_once) {
   }
 }
 
-// §2 Channels: bounded FIFO. A writer waits only when the buffer is full: it can put
-// `capacity` values in before any reader runs (else this would deadlock), and not one more
-// (the next case).
-TEST_P(conformance, channels_bounded_writer_fills_the_buffer_without_waiting) {
-  csp::network net;
-  auto data = net.channel<int>("data", csp::buffered(4));
+// The writer sends 0..n-1 on a channel of `flavor`, retires, and only then lets the reader
+// start, which drains the channel into `got` to end-of-stream: what a writer can do before any
+// reader has run.
+void send_all_then_drain(csp::network& net, csp::flavor flavor, int n, std::vector<int>& got) {
+  auto data = net.channel<int>("data", flavor);
   auto go = net.channel<int>("go");
-  std::vector<int> got;
-  net.spawn("writer", [](csp::writer<int> out, csp::writer<int> go) {
-    for (int i = 0; i < 4; ++i) out.send(i);
+  net.spawn("writer", [n](csp::writer<int> out, csp::writer<int> go) {
+    for (int i = 0; i < n; ++i) out.send(i);
+    out.retire();
     go.send(0);
   }, data.writer(), go.writer());
   net.spawn("reader", [&got](csp::reader<int> in, csp::reader<int> go) {
     go.recv();
     for (int v : in) got.push_back(v);
   }, data.reader(), go.reader());
+}
+
+// §2 Channels: bounded FIFO. A writer waits only when the buffer is full: it can put
+// `capacity` values in before any reader runs (else this would deadlock), and not one more
+// (the next case).
+TEST_P(conformance, channels_bounded_writer_fills_the_buffer_without_waiting) {
+  csp::network net;
+  std::vector<int> got;
+  send_all_then_drain(net, csp::buffered(4), 4, got);
   EXPECT_EQ(run(net), 0);
   EXPECT_THAT(got, ElementsAre(0, 1, 2, 3));
 }
 
 TEST_P(conformance, channels_bounded_writer_waits_when_the_buffer_is_full) {
   csp::network net;
-  auto data = net.channel<int>("data", csp::buffered(4));
-  auto go = net.channel<int>("go");
-  net.spawn("writer", [](csp::writer<int> out, csp::writer<int> go) {
-    for (int i = 0; i < 5; ++i) out.send(i);
-    go.send(0);
-  }, data.writer(), go.writer());
-  net.spawn("reader", [](csp::reader<int> in, csp::reader<int> go) {
-    go.recv();
-    for (int v : in) (void)v;
-  }, data.reader(), go.reader());
+  std::vector<int> got;
+  send_all_then_drain(net, csp::buffered(4), 5, got);
   EXPECT_THROW(run(net), csp::deadlock);
 }
 
@@ -168,17 +168,8 @@ TEST_P(conformance, channels_bounded_writer_waits_when_the_buffer_is_full) {
 TEST_P(conformance, channels_unbounded_writer_never_waits) {
   constexpr int n = 20'000;
   csp::network net;
-  auto data = net.channel<int>("data", csp::unbounded());
-  auto go = net.channel<int>("go");
   std::vector<int> got;
-  net.spawn("writer", [](csp::writer<int> out, csp::writer<int> go) {
-    for (int i = 0; i < n; ++i) out.send(i);
-    go.send(0);
-  }, data.writer(), go.writer());
-  net.spawn("reader", [&got](csp::reader<int> in, csp::reader<int> go) {
-    go.recv();
-    for (int v : in) got.push_back(v);
-  }, data.reader(), go.reader());
+  send_all_then_drain(net, csp::unbounded(), n, got);
   EXPECT_EQ(run(net), 0);
   ASSERT_EQ(got.size(), static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) ASSERT_EQ(got[i], i);
@@ -187,18 +178,8 @@ TEST_P(conformance, channels_unbounded_writer_never_waits) {
 // §2 Channels: "overwriting (keeps the newest N)"; its writers never wait.
 TEST_P(conformance, channels_overwriting_keeps_the_newest) {
   csp::network net;
-  auto data = net.channel<int>("data", csp::overwriting(3));
-  auto go = net.channel<int>("go");
   std::vector<int> got;
-  net.spawn("writer", [](csp::writer<int> out, csp::writer<int> go) {
-    for (int i = 0; i < 100; ++i) out.send(i);
-    out.retire();
-    go.send(0);
-  }, data.writer(), go.writer());
-  net.spawn("reader", [&got](csp::reader<int> in, csp::reader<int> go) {
-    go.recv();
-    for (int v : in) got.push_back(v);
-  }, data.reader(), go.reader());
+  send_all_then_drain(net, csp::overwriting(3), 100, got);
   EXPECT_EQ(run(net), 0);
   EXPECT_THAT(got, ElementsAre(97, 98, 99));
 }
