@@ -134,7 +134,6 @@ void runtime::fail(group& g, std::exception_ptr error) {
 // model/alt.pml: deadlock_found poisons every channel; timed waits and sub-networks, which
 // this also ends, are not in the model.
 void runtime::abort(group& g) {
-  g.aborted.store(true, std::memory_order_release);
   for (auto& c : g.channels) c->poison();
   // A sub-network's processes may wait on channels of the network around it, handed to them
   // as ends: poison those too, so that none of them is left waiting (the failure reaches the
@@ -142,6 +141,12 @@ void runtime::abort(group& g) {
   for (auto& p : g.processes) {
     for (auto& e : p->ends) e.channel->poison();
   }
+  // Only now, with every channel poisoned: a process about to start a timed wait sees this
+  // flag and ends at once (wait()), and had it been set first, such a process could end and
+  // retire its ends while a channel was still unpoisoned, so that a writer there saw
+  // csp::retired instead of csp::poisoned. A timed wait registered before this store is ended
+  // by the loop below; one registered after it sees the flag.
+  g.aborted.store(true, std::memory_order_release);
   for (auto& p : g.processes) {
     std::lock_guard lk(p->timed_lock);
     if (p->timed_wait != nullptr && p->timed_wait->claim(waiter::aborted_by_run)) {
