@@ -11,7 +11,7 @@
 //
 //   flag                variable     file key                  default  what
 //   --csp-backend=NAME  CSP_BACKEND  backend                   fiber    fiber | thread | tbb | mpi | cuda
-//   --csp-threads=N     CSP_THREADS  threads                   1        worker threads of the fiber backend, 1 to 1024
+//   --csp-threads=N     CSP_THREADS  threads                   1        worker threads of the fiber and tbb backends, 1 to 1024
 //   --csp-config=FILE   CSP_CONFIG                             (none)   the TOML file of the keys below
 //                                    mpi.placement."PATTERN"   (none)   the rank, or an array of ranks, of the
 //                                                                       processes whose name matches PATTERN

@@ -24,5 +24,6 @@
 #include <csp/ends.hpp>
 #include <csp/errors.hpp>
 #include <csp/network.hpp>
+#include <csp/parallel.hpp>
 #include <csp/run.hpp>
 #include <csp/status.hpp>

@@ -10,6 +10,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config          # toolchain (g++ brings the sanitizer runtimes)
   libboost-fiber-dev libboost-context-dev   # the fiber backend
+  libtbb-dev                                # the tbb backend
   libfmt-dev libcli11-dev                   # formatting, command-line flags
   libtomlplusplus-dev                       # the configuration file
   libcereal-dev                             # codecs of user types

@@ -65,7 +65,8 @@ const std::vector<backend_info>& backend_table() {
        "install Boost.Fiber (apt-get install libboost-fiber-dev) and reconfigure with "
        "-DCSP_BACKEND_FIBER=ON"},
       {"thread", true, ""},
-      {"tbb", false, "the tbb backend is not part of this version of csp yet"},
+      {"tbb", CSP_HAVE_TBB != 0,
+       "install oneTBB (apt-get install libtbb-dev) and reconfigure with -DCSP_BACKEND_TBB=ON"},
       {"mpi", false, "the mpi backend is not part of this version of csp yet"},
       {"cuda", false, "the cuda backend is not part of this version of csp yet"},
   };
@@ -103,7 +104,7 @@ std::string help_text() {
        fmt::format("where processes run: {} (known: {})", join(config::built_backends()),
                    join(config::known_backends()))},
       {"--csp-threads=N", "CSP_THREADS", "threads", fmt::to_string(d.threads),
-       fmt::format("worker threads of the fiber backend, 1 to {}", max_threads)},
+       fmt::format("worker threads of the fiber and tbb backends, 1 to {}", max_threads)},
       {"--csp-config=FILE", "CSP_CONFIG", "", "(none)", "the TOML file of the keys below"},
       {"", "", "mpi.placement.\"PATTERN\"", "(none)",
        "rank, or array of ranks, of the processes whose name matches PATTERN (* and ?)"},

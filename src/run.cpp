@@ -11,6 +11,9 @@
 #if CSP_HAVE_FIBER
 #include <backends/fiber/backend.hpp>
 #endif
+#if CSP_HAVE_TBB
+#include <backends/tbb/backend.hpp>
+#endif
 
 namespace csp {
 namespace {
@@ -19,6 +22,9 @@ std::unique_ptr<detail::backend> make_backend(const config& cfg) {
   cfg.validate();
 #if CSP_HAVE_FIBER
   if (cfg.backend == "fiber") return fiber::make_backend(cfg.threads);
+#endif
+#if CSP_HAVE_TBB
+  if (cfg.backend == "tbb") return tbb::make_backend(cfg.threads);
 #endif
   if (cfg.backend == "thread") return thread::make_backend();
   throw config_error(fmt::format("backend '{}' is not built into this copy of csp", cfg.backend));

@@ -10,6 +10,7 @@
 #include <backends/thread/parker.hpp>
 #include <channels/channel_core.hpp>
 #include <csp/detail/backend.hpp>
+#include <csp/parallel.hpp>
 #include <csp/detail/report.hpp>
 #include <csp/errors.hpp>
 
@@ -201,6 +202,16 @@ void execute(process_state& p) noexcept {
   p.body = task{};  // releases what the body did not take: retires the ends it still holds
   set_current(nullptr);
   p.rt->ended(p);
+}
+
+void parallel_chunks(std::size_t n, std::size_t grain, void (*chunk)(void*, std::size_t, std::size_t),
+                     void* context) {
+  runtime* rt = current().rt;
+  if (rt == nullptr) {
+    if (n > 0) chunk(context, 0, n);
+    return;
+  }
+  rt->get_backend().parallel_chunks(n, grain == 0 ? 1 : grain, chunk, context);
 }
 
 }  // namespace csp::detail

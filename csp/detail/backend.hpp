@@ -2,6 +2,8 @@
 // Channels and alt never see this interface; they see only `parker` (waiter.hpp).
 #pragma once
 
+#include <cstddef>
+
 #include <csp/detail/runtime.hpp>
 
 namespace csp::detail {
@@ -18,6 +20,15 @@ class backend {
   /// Starts the processes of a sub-network `g` from inside a running process. They run
   /// concurrently with the caller, which then waits on `g.join`.
   virtual void start(runtime& rt, group& g) = 0;
+
+  /// csp::parallel_for (csp/parallel.hpp): calls chunk(context, begin, end) over chunks of
+  /// at least `grain` indices covering [0, n), and returns when every call has returned. The
+  /// default runs one chunk on the calling process; a backend with a worker pool spreads them.
+  virtual void parallel_chunks(std::size_t n, std::size_t grain,
+                               void (*chunk)(void*, std::size_t, std::size_t), void* context) {
+    (void)grain;
+    if (n > 0) chunk(context, 0, n);
+  }
 };
 
 /// Runs one process's body on the calling thread or fiber: sets current(), turns its end into

@@ -130,9 +130,9 @@ TEST_F(config_test, unknown_backend_is_an_error_listing_the_accepted_ones) {
 }
 
 TEST_F(config_test, unbuilt_backend_says_it_is_not_built) {
-  ASSERT_FALSE(built("tbb"));
-  const std::string msg = error_of({"prog", "--csp-backend=tbb"});
-  EXPECT_THAT(msg, HasSubstr("tbb"));
+  ASSERT_FALSE(built("mpi"));
+  const std::string msg = error_of({"prog", "--csp-backend=mpi"});
+  EXPECT_THAT(msg, HasSubstr("mpi"));
   EXPECT_THAT(msg, HasSubstr("not built"));
   EXPECT_THAT(msg, HasSubstr("thread"));  // what is built here
 }
