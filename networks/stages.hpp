@@ -1,0 +1,187 @@
+// Stages: processes declared as pure functions, not written as loops over channels.
+//
+//   in --> [map(f)] --> out          in --> [reduce(op, init)] --> out
+//
+//   struct square { int operator()(const int& v) const { return v * v; } };
+//   net.spawn("square", csp::networks::map(square{}, {.batch = 256}), in.reader(), out.writer());
+//   net.spawn("sum", csp::networks::reduce(std::plus<long>{}, 0L), in.reader(), total.writer());
+//
+// A stage is a named, inspectable object: map_stage<F> holds an element-wise functor F and its
+// options, reduce_stage<F, T> an associative combining functor and an initial value. The
+// functors must be pure: no channel operation, no side effect, no state that one call leaves
+// for the next (they may run on several threads at once, in any order). Because a stage says
+// only *what* it computes, a backend can choose *where*: every backend runs it as an ordinary
+// process that reads a batch and computes it with csp::parallel_for (on tbb, on TBB's pool);
+// the cuda backend will recognise these declarations and move them onto a GPU (DESIGN.md
+// section 3), which is why they are types and not lambdas wrapped in a process.
+//
+// Batching: a stage with batch = B waits for one value, then takes up to B - 1 more that are
+// already available (try_recv: it never waits to fill a batch, so a batch adds no latency),
+// computes the batch with csp::parallel_for in chunks of at least `grain` values, and sends the
+// results in input order. batch = 1 (the default) is one value at a time.
+//
+// Termination rule: a stage ends at end-of-stream on `in`, after finishing the batch it holds,
+// and retires `out`; a retired reader on `out` ends it (csp::retired from send); poison is not
+// caught: it ends with it, and its ends retire as they are destroyed.
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <csp/ends.hpp>
+#include <csp/parallel.hpp>
+#include <csp/status.hpp>
+
+namespace csp::networks {
+
+/// An element-wise function from In: `Out f(const In&) const`, pure, Out a message type.
+/// Example: `static_assert(csp::networks::element_function<square, int>);`
+template <class F, class In>
+concept element_function = message<In> && std::copy_constructible<F> &&
+                           std::regular_invocable<const F&, const In&> &&
+                           message<std::remove_cvref_t<std::invoke_result_t<const F&, const In&>>>;
+
+/// What an element function F gives for an In: `element_result_t<square, int>` is int.
+template <class F, class In>
+using element_result_t = std::remove_cvref_t<std::invoke_result_t<const F&, const In&>>;
+
+/// An associative combining function on T: `T op(const T&, const T&) const`, pure.
+/// Example: `static_assert(csp::networks::combining_function<std::plus<long>, long>);`
+template <class F, class T>
+concept combining_function = message<T> && std::copy_constructible<T> && std::copy_constructible<F> &&
+                             std::regular_invocable<const F&, const T&, const T&> &&
+                             std::convertible_to<std::invoke_result_t<const F&, const T&, const T&>, T>;
+
+/// How a stage runs on the host. Example: `csp::networks::map(f, {.batch = 256, .grain = 64})`.
+struct stage_options {
+  std::size_t batch = 1;   ///< most values taken and computed at once (at least 1)
+  std::size_t grain = 64;  ///< fewest values one parallel_for task computes (at least 1)
+};
+
+namespace detail {
+
+/// Calls compute(batch) for each batch read from `in` (see the top of this file) until
+/// end-of-stream. `batch` is reused: cleared before each fill.
+template <message In, class Compute>
+void for_each_batch(reader<In>& in, std::size_t max, std::vector<In>& batch, Compute&& compute) {
+  for (In& v : in) {  // `v` is also the slot try_recv fills: a moved-from In can be assigned
+    batch.clear();
+    batch.push_back(std::move(v));
+    while (batch.size() < max && in.try_recv(v) == status::ok) batch.push_back(std::move(v));
+    compute(batch);
+  }
+}
+
+}  // namespace detail
+
+///   in --> [map_stage(f)] --> out
+/// Sends f(v) for every v, in input order, computing batches in parallel (see the top of this
+/// file). A process body for any reader<In>, writer<Out> with element_function<F, In> and
+/// f's result convertible to Out; anything else stops the build with a message naming them.
+/// Example: `net.spawn("square", csp::networks::map_stage(square{}, {.batch = 64}), in.reader(), out.writer());`
+template <class F>
+class map_stage {
+ public:
+  explicit map_stage(F f, stage_options options = {}) : f_(std::move(f)), options_(options) {}
+
+  /// The element function, for a backend that runs it elsewhere.
+  const F& function() const noexcept { return f_; }
+  const stage_options& options() const noexcept { return options_; }
+
+  template <message In, message Out>
+  void operator()(reader<In> in, writer<Out> out) const {
+    static_assert(element_function<F, In>,
+                  "csp::networks::map_stage<F>: F must be an element_function<F, In>, callable "
+                  "as `Out f(const In&) const` on the stage's input type, returning a message");
+    if constexpr (element_function<F, In>) {
+      static_assert(std::convertible_to<element_result_t<F, In>, Out>,
+                    "csp::networks::map_stage<F>: what F returns does not convert to the output "
+                    "channel's type");
+      std::vector<In> batch;
+      std::vector<std::optional<element_result_t<F, In>>> results;
+      detail::for_each_batch(in, std::max<std::size_t>(options_.batch, 1), batch, [&](std::vector<In>& b) {
+        results.resize(b.size());
+        csp::parallel_for(b.size(), [&](std::size_t i) { results[i].emplace(f_(b[i])); },
+                          std::max<std::size_t>(options_.grain, 1));
+        for (auto& r : results) out.send(std::move(*r));
+        results.clear();
+      });
+      out.retire();
+    }
+  }
+
+ private:
+  F f_;
+  stage_options options_;
+};
+
+///   in --> [reduce_stage(op, init)] --> out
+/// Folds every value into init, op(...op(op(init, x0), x1)..., xn), and sends that one value at
+/// end-of-stream (init itself for an empty stream), then retires `out`. A batch is folded in
+/// chunks in parallel and the chunks' results folded in order, which is exact for an
+/// associative op (commutativity is not needed). Poison ends it without sending.
+/// Example: `net.spawn("sum", csp::networks::reduce_stage(std::plus<long>{}, 0L), in.reader(), total.writer());`
+template <class F, class T>
+  requires combining_function<F, T>
+class reduce_stage {
+ public:
+  reduce_stage(F op, T init, stage_options options = {})
+      : op_(std::move(op)), init_(std::move(init)), options_(options) {}
+
+  /// The combining function and the initial value, for a backend that runs them elsewhere.
+  const F& function() const noexcept { return op_; }
+  const T& initial() const noexcept { return init_; }
+  const stage_options& options() const noexcept { return options_; }
+
+  template <message In>
+  void operator()(reader<In> in, writer<T> out) const {
+    static_assert(std::convertible_to<In, T>,
+                  "csp::networks::reduce_stage<F, T>: the input channel's type does not convert to T");
+    const std::size_t grain = std::max<std::size_t>(options_.grain, 1);
+    T acc = init_;
+    std::vector<In> batch;
+    std::vector<std::optional<T>> partial;
+    detail::for_each_batch(in, std::max<std::size_t>(options_.batch, 1), batch, [&](std::vector<In>& b) {
+      const std::size_t chunks = (b.size() + grain - 1) / grain;
+      partial.resize(chunks);
+      csp::parallel_for(chunks, [&](std::size_t c) {
+        const std::size_t end = std::min(b.size(), (c + 1) * grain);
+        T part = static_cast<T>(b[c * grain]);
+        for (std::size_t i = c * grain + 1; i < end; ++i) part = op_(part, static_cast<T>(b[i]));
+        partial[c].emplace(std::move(part));
+      });
+      for (auto& p : partial) acc = op_(acc, *p);
+      partial.clear();
+    });
+    out.send(std::move(acc));
+    out.retire();
+  }
+
+ private:
+  F op_;
+  T init_;
+  stage_options options_;
+};
+
+/// A map stage declared from an element function: the usual way to make one.
+/// Example: `net.spawn("square", csp::networks::map(square{}), in.reader(), out.writer());`
+template <class F>
+  requires std::copy_constructible<F>
+map_stage<F> map(F f, stage_options options = {}) {
+  return map_stage<F>(std::move(f), options);
+}
+
+/// A reduce stage declared from an associative combining function and an initial value.
+/// Example: `net.spawn("sum", csp::networks::reduce(std::plus<long>{}, 0L), in.reader(), total.writer());`
+template <class F, class T>
+  requires combining_function<F, T>
+reduce_stage<F, T> reduce(F op, T init, stage_options options = {}) {
+  return reduce_stage<F, T>(std::move(op), std::move(init), options);
+}
+
+}  // namespace csp::networks
