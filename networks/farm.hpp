@@ -45,6 +45,7 @@ namespace csp::networks {
 enum class farm_order { ordered, unordered };
 
 /// A value with its place in the input: what an ordered farm's channels carry.
+/// Example: `csp::networks::sequenced<int>{.seq = 3, .value = 42}` is the fourth value, 42.
 template <message T>
 struct sequenced {
   std::uint64_t seq;
@@ -116,18 +117,20 @@ void farm(network& net, const std::string& name, std::size_t workers, Work work,
   static_assert(element_function<F, In>,
                 "csp::networks::farm: the work must be an element_function of the input's type "
                 "(`Out f(const In&) const`) or a map_stage of one");
-  if (order == farm_order::unordered) {
-    net.spawn_n(workers, name + ".worker", stage, in, out);
-    return;
+  if constexpr (element_function<F, In>) {
+    if (order == farm_order::unordered) {
+      net.spawn_n(workers, name + ".worker", stage, in, out);
+      return;
+    }
+    using result_t = element_result_t<F, In>;
+    auto jobs = net.channel<sequenced<In>>(name + ".jobs");
+    auto results = net.channel<sequenced<result_t>>(name + ".results");
+    net.spawn(name + ".farmer", detail::farmer<In>, std::move(in), jobs.writer());
+    net.spawn_n(workers, name + ".worker",
+                map_stage(detail::on_sequenced<F>{stage.function()}, stage.options()), jobs.reader(),
+                results.writer());
+    net.spawn(name + ".harvester", detail::harvester<result_t, Out>, results.reader(), std::move(out));
   }
-  using result_t = element_result_t<F, In>;
-  auto jobs = net.channel<sequenced<In>>(name + ".jobs");
-  auto results = net.channel<sequenced<result_t>>(name + ".results");
-  net.spawn(name + ".farmer", detail::farmer<In>, std::move(in), jobs.writer());
-  net.spawn_n(workers, name + ".worker",
-              map_stage(detail::on_sequenced<F>{stage.function()}, stage.options()), jobs.reader(),
-              results.writer());
-  net.spawn(name + ".harvester", detail::harvester<result_t, Out>, results.reader(), std::move(out));
 }
 
 }  // namespace csp::networks

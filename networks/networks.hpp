@@ -4,7 +4,11 @@
 //
 //   generator --> pipeline(successor, map(square)) --> farm(4, heavy) --+
 //                                                                       +--> merge --> collector
-//   ticker ----------------------------------------------------------> ...
+//   generator ----------------------------------------------------------+
+//
+//   #include <networks/networks.hpp>
+//   namespace nw = csp::networks;
+//   nw::pipeline(net, "prep", numbers.reader(), prepared.writer(), nw::successor<int>, nw::map(square{}));
 //
 //   plumbing.hpp  identity, prefix, tail, successor, delta
 //   fan.hpp       merge (fair fan-in), deal (round-robin fan-out)

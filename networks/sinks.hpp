@@ -35,6 +35,7 @@ concept appendable = std::ranges::range<C> && requires(C& c, std::ranges::range_
 };
 
 /// The process body collector(container) returns; see collector.
+/// Example: `std::vector<int> got; csp::networks::container_collector gather(got);`
 template <appendable C>
 class container_collector {
  public:
@@ -50,6 +51,7 @@ class container_collector {
 };
 
 /// The process body collector(callback) returns; see collector.
+/// Example: `csp::networks::callback_collector print([](int v) { std::cout << v; });`
 template <class F>
 class callback_collector {
  public:

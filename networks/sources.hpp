@@ -26,6 +26,7 @@
 namespace csp::networks {
 
 /// For generator(f, count) and ticker(period, count): no limit on the number of values.
+/// Example: `csp::networks::ticker(10ms, csp::networks::unlimited)` ticks until its reader retires.
 inline constexpr std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
 
 namespace detail {
@@ -48,6 +49,7 @@ using generated_t = std::conditional_t<
 }  // namespace detail
 
 /// The process body generator(range) returns: sends each element of the range, in order.
+/// Example: `csp::networks::range_generator<std::ranges::iota_view<int, int>> g(std::views::iota(0, 3));`
 template <std::ranges::input_range R>
   requires message<std::ranges::range_value_t<R>>
 class range_generator {
@@ -63,6 +65,7 @@ class range_generator {
 };
 
 /// The process body generator(f, count) returns: sends f(), f(), ... (see generator).
+/// Example: `csp::networks::call_generator g([] { return 1; }, 3);   // 1, 1, 1`
 template <class F>
 class call_generator {
  public:
@@ -108,6 +111,7 @@ auto generator(F f, std::uint64_t count = unlimited) {
 }
 
 /// What a ticker sends: the tick's number (0, 1, 2, ...) and when it was sent.
+/// Example: `for (csp::networks::tick t : ticks) std::cout << t.index << '\n';`
 struct tick {
   std::uint64_t index;
   std::chrono::steady_clock::time_point at;

@@ -17,8 +17,9 @@
 //
 // Batching: a stage with batch = B waits for one value, then takes up to B - 1 more that are
 // already available (try_recv: it never waits to fill a batch, so a batch adds no latency),
-// computes the batch with csp::parallel_for in chunks of at least `grain` values, and sends the
-// results in input order. batch = 1 (the default) is one value at a time.
+// computes the batch with csp::parallel_for in chunks of at least `grain` values (a batch of
+// no more than `grain` values is one chunk, computed on the spot), and sends the results in
+// input order. batch = 1 (the default) is one value at a time.
 //
 // Termination rule: a stage ends at end-of-stream on `in`, after finishing the batch it holds,
 // and retires `out`; a retired reader on `out` ends it (csp::retired from send); poison is not
@@ -77,6 +78,18 @@ void for_each_batch(reader<In>& in, std::size_t max, std::vector<In>& batch, Com
   }
 }
 
+/// body(i) for every i in [0, n), in chunks of at least `grain` indices: on the caller when
+/// they make one chunk (a batch of one value never enters a thread pool), else with
+/// csp::parallel_for.
+template <class Body>
+void for_each_index(std::size_t n, std::size_t grain, const Body& body) {
+  if (n <= grain) {
+    for (std::size_t i = 0; i < n; ++i) body(i);
+  } else {
+    csp::parallel_for(n, body, grain);
+  }
+}
+
 }  // namespace detail
 
 ///   in --> [map_stage(f)] --> out
@@ -89,7 +102,8 @@ class map_stage {
  public:
   explicit map_stage(F f, stage_options options = {}) : f_(std::move(f)), options_(options) {}
 
-  /// The element function, for a backend that runs it elsewhere.
+  /// The element function and the options, for a backend that runs the stage elsewhere.
+  /// Example: `auto s = csp::networks::map(square{}); s.function()(3);   // 9`
   const F& function() const noexcept { return f_; }
   const stage_options& options() const noexcept { return options_; }
 
@@ -106,8 +120,8 @@ class map_stage {
       std::vector<std::optional<element_result_t<F, In>>> results;
       detail::for_each_batch(in, std::max<std::size_t>(options_.batch, 1), batch, [&](std::vector<In>& b) {
         results.resize(b.size());
-        csp::parallel_for(b.size(), [&](std::size_t i) { results[i].emplace(f_(b[i])); },
-                          std::max<std::size_t>(options_.grain, 1));
+        detail::for_each_index(b.size(), std::max<std::size_t>(options_.grain, 1),
+                               [&](std::size_t i) { results[i].emplace(f_(b[i])); });
         for (auto& r : results) out.send(std::move(*r));
         results.clear();
       });
@@ -133,7 +147,8 @@ class reduce_stage {
   reduce_stage(F op, T init, stage_options options = {})
       : op_(std::move(op)), init_(std::move(init)), options_(options) {}
 
-  /// The combining function and the initial value, for a backend that runs them elsewhere.
+  /// The combining function, initial value and options, for a backend that runs them elsewhere.
+  /// Example: `csp::networks::reduce(std::plus<long>{}, 0L).initial()   // 0`
   const F& function() const noexcept { return op_; }
   const T& initial() const noexcept { return init_; }
   const stage_options& options() const noexcept { return options_; }
@@ -149,7 +164,7 @@ class reduce_stage {
     detail::for_each_batch(in, std::max<std::size_t>(options_.batch, 1), batch, [&](std::vector<In>& b) {
       const std::size_t chunks = (b.size() + grain - 1) / grain;
       partial.resize(chunks);
-      csp::parallel_for(chunks, [&](std::size_t c) {
+      detail::for_each_index(chunks, 1, [&](std::size_t c) {
         const std::size_t end = std::min(b.size(), (c + 1) * grain);
         T part = static_cast<T>(b[c * grain]);
         for (std::size_t i = c * grain + 1; i < end; ++i) part = op_(part, static_cast<T>(b[i]));

@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <optional>
+#include <ranges>
 #include <set>
 #include <string>
 #include <utility>
