@@ -86,7 +86,7 @@ while [ $SECONDS -lt $end ]; do
   echo "soak.sh: round $round ($b): CSP_RANDOM_SEED=$seed CSP_RANDOM_NETWORKS=$n"
   : >"$summary.round"
   if ! CSP_RANDOM_SEED=$seed CSP_RANDOM_NETWORKS=$n CSP_RANDOM_SUMMARY="$summary.round" \
-      TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+      TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
       "$dir/tests/csp_random_tests" --gtest_filter='backends/*' >"$summary.out" 2>&1; then
     cat "$summary.out"
     echo "soak.sh: round $round FAILED ($b build, CSP_RANDOM_SEED=$seed CSP_RANDOM_NETWORKS=$n)"

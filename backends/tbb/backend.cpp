@@ -113,7 +113,12 @@ class backend final : public detail::backend {
       ::tbb::parallel_for(::tbb::blocked_range<std::size_t>(0, n, grain),
                           [&](const ::tbb::blocked_range<std::size_t>& r) {
                             sanitizer::acquire(&started);
-                            chunk(context, r.begin(), r.end());
+                            try {
+                              chunk(context, r.begin(), r.end());
+                            } catch (...) {
+                              sanitizer::release(&ended);  // libtbb carries the exception over
+                              throw;
+                            }
                             sanitizer::release(&ended);
                           });
     });

@@ -23,7 +23,10 @@ bool parker::park(detail::waiter& w, const detail::clock::time_point* deadline) 
   sanitizer::enter(sanitizer_fiber_, this);
   detail::set_current(owner_);  // T4
   if (deadline != nullptr) timers_.remove(*this);
-  return w.done.load(std::memory_order_acquire);
+  const bool done = w.done.load(std::memory_order_acquire);
+  // The timer may have resumed this park, and a decider set done since: take in what it did.
+  sanitizer::acquire(this);
+  return done;
 }
 
 void parker::unpark(detail::waiter& w) {
