@@ -184,6 +184,12 @@ std::vector<group*> runtime::groups() const {
   return out;
 }
 
+void fail_to_start(runtime& rt, group& g, process_state& p, const std::string& why) {
+  rt.fail(g, std::make_exception_ptr(process_error(p.name, std::make_exception_ptr(csp::error(why)))));
+  p.body = task{};
+  rt.ended(p);
+}
+
 void execute(process_state& p) noexcept {
   set_current(&p);
   try {

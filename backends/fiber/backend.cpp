@@ -21,7 +21,6 @@
 #include <backends/fiber/algorithm.hpp>
 #include <backends/fiber/parker.hpp>
 #include <channels/channel_core.hpp>
-#include <csp/errors.hpp>
 
 namespace csp::fiber {
 namespace {
@@ -68,11 +67,7 @@ class backend final : public detail::backend {
           finished();
         }).detach();
       } catch (const std::exception& e) {
-        rt.fail(g, std::make_exception_ptr(process_error(
-                       ps->name, std::make_exception_ptr(csp::error(
-                                     std::string("could not start its fiber: ") + e.what())))));
-        ps->body = detail::task{};
-        rt.ended(*ps);
+        detail::fail_to_start(rt, g, *ps, std::string("could not start its fiber: ") + e.what());
         finished();
       }
     }

@@ -28,7 +28,6 @@
 
 #include <backends/tbb/parker.hpp>
 #include <backends/tbb/sanitizer.hpp>
-#include <csp/errors.hpp>
 
 namespace csp::tbb {
 namespace {
@@ -72,7 +71,7 @@ class backend final : public detail::backend {
           "stops scheduling beyond about 4,000 suspended tasks), and network '{}' would make {}; "
           "run a network this wide on the fiber or thread backend",
           max_live(), threads_, threads_ == 1 ? "" : "s", g.name, live);
-      for (auto& p : g.processes) fail_to_start(rt, g, *p, why);
+      for (auto& p : g.processes) detail::fail_to_start(rt, g, *p, why);
       return;
     }
     for (auto& p : g.processes) {
@@ -86,7 +85,7 @@ class backend final : public detail::backend {
           finished();
         });
       } catch (const std::exception& e) {
-        fail_to_start(rt, g, *ps, std::string("could not start its task: ") + e.what());
+        detail::fail_to_start(rt, g, *ps, std::string("could not start its task: ") + e.what());
         finished();
       }
     }
@@ -131,13 +130,6 @@ class backend final : public detail::backend {
   /// stay under that, with room to spare.
   std::size_t max_live() const { return 4000 - static_cast<std::size_t>(threads_); }
 
-  /// `ps` fails without running: `why` names the reason, and its group shuts down.
-  static void fail_to_start(detail::runtime& rt, detail::group& g, detail::process_state& ps,
-                            const std::string& why) {
-    rt.fail(g, std::make_exception_ptr(process_error(ps.name, std::make_exception_ptr(csp::error(why)))));
-    ps.body = detail::task{};
-    rt.ended(ps);
-  }
 
   void finished() {
     std::lock_guard lk(done_mu_);

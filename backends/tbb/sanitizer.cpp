@@ -2,14 +2,7 @@
 
 #if CSP_TBB_TSAN
 
-extern "C" {
-void* __tsan_get_current_fiber();
-void* __tsan_create_fiber(unsigned flags);
-void __tsan_destroy_fiber(void* fiber);
-void __tsan_switch_to_fiber(void* fiber, unsigned flags);
-void __tsan_acquire(void* addr);
-void __tsan_release(void* addr);
-}
+#include <sanitizer/tsan_interface.h>
 
 namespace csp::tbb::sanitizer {
 namespace {

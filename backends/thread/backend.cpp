@@ -5,11 +5,11 @@
 #include <backends/thread/backend.hpp>
 
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include <backends/thread/parker.hpp>
-#include <csp/errors.hpp>
 
 namespace csp::thread {
 namespace {
@@ -43,12 +43,7 @@ class backend final : public detail::backend {
       try {
         threads_.emplace_back([ps] { detail::execute(*ps); });
       } catch (const std::system_error& e) {
-        // No thread for this process: it fails without running, and the group shuts down.
-        rt.fail(g, std::make_exception_ptr(process_error(
-                       ps->name, std::make_exception_ptr(csp::error(
-                                     std::string("could not start its thread: ") + e.what())))));
-        ps->body = detail::task{};
-        rt.ended(*ps);
+        detail::fail_to_start(rt, g, *ps, std::string("could not start its thread: ") + e.what());
       }
     }
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include <csp/detail/runtime.hpp>
 
@@ -34,5 +35,9 @@ class backend {
 /// Runs one process's body on the calling thread or fiber: sets current(), turns its end into
 /// the runtime's bookkeeping (errors, poison propagation, ended()). Backends call this.
 void execute(process_state& p) noexcept;
+
+/// For a process its backend could not start: it fails with `why` (reported as the process's
+/// error), its group shuts down, and it counts as ended. Backends call this.
+void fail_to_start(runtime& rt, group& g, process_state& p, const std::string& why);
 
 }  // namespace csp::detail
