@@ -29,6 +29,8 @@
 
 #include <csp/csp.hpp>
 
+#include "flags.hpp"
+
 namespace {
 
 struct mark {
@@ -82,10 +84,8 @@ int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int workers = 6;
   int phases = 10;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--n=", 0) == 0) workers = std::stoi(a.substr(4));
-    if (a.rfind("--phases=", 0) == 0) phases = std::stoi(a.substr(9));
-  }
+  workers = example::int_flag(cfg, "n", workers);
+  phases = example::int_flag(cfg, "phases", phases);
   if (workers < 1 || phases < 0) throw std::invalid_argument("need --n >= 1 and --phases >= 0");
   const auto n = static_cast<std::size_t>(workers);
   const auto p = static_cast<std::size_t>(phases);

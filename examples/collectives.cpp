@@ -37,6 +37,8 @@
 
 #include <csp/csp.hpp>
 
+#include "flags.hpp"
+
 namespace {
 
 using buffer = std::vector<std::int64_t>;
@@ -218,9 +220,7 @@ void rank(std::size_t r, std::vector<csp::writer<buffer>> to, std::vector<csp::r
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int ranks = 4;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--ranks=", 0) == 0) ranks = std::stoi(a.substr(8));
-  }
+  ranks = example::int_flag(cfg, "ranks", ranks);
   if (ranks < 1) throw std::invalid_argument("need --ranks >= 1");
   const auto p = static_cast<std::size_t>(ranks);
 

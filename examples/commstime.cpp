@@ -25,6 +25,8 @@
 #include <vector>
 
 #include <csp/csp.hpp>
+
+#include "flags.hpp"
 #include <networks/plumbing.hpp>
 
 namespace {
@@ -51,9 +53,7 @@ void consumer(csp::reader<value> in, value n, const std::string& backend) {
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   value n = 100'000;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--n=", 0) == 0) n = std::stoll(a.substr(4));
-  }
+  n = example::int_flag(cfg, "n", n);
   if (n < 1) throw std::invalid_argument("--n must be at least 1");
 
   csp::network net("commstime");

@@ -33,6 +33,8 @@
 
 #include <csp/csp.hpp>
 
+#include "flags.hpp"
+
 namespace {
 
 using count = std::int64_t;
@@ -72,10 +74,8 @@ int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   count n = 1000;
   count buffer = 8;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--n=", 0) == 0) n = std::stoll(a.substr(4));
-    if (a.rfind("--buffer=", 0) == 0) buffer = std::stoll(a.substr(9));
-  }
+  n = example::int_flag(cfg, "n", n);
+  buffer = example::int_flag(cfg, "buffer", buffer);
   if (n < 0 || buffer < 1) throw std::invalid_argument("need --n >= 0 and --buffer >= 1");
 
   std::atomic<count> received{0};

@@ -22,6 +22,8 @@
 
 #include <csp/csp.hpp>
 
+#include "flags.hpp"
+
 #include "dining.hpp"
 
 namespace {
@@ -44,9 +46,7 @@ void host(int n, csp::reader<int> holding, csp::writer<int> go) {
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int n = 3;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--n=", 0) == 0) n = std::stoi(a.substr(4));
-  }
+  n = example::int_flag(cfg, "n", n);
   if (n < 2) throw std::invalid_argument("need --n >= 2");
 
   csp::network net("deadlock");

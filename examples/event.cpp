@@ -29,6 +29,8 @@
 
 #include <csp/csp.hpp>
 
+#include "flags.hpp"
+
 namespace {
 
 /// What the auditor is told: the event was set, or this waiter passed.
@@ -78,9 +80,7 @@ void auditor(std::size_t waiters, csp::reader<note> log) {
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int waiters = 8;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--n=", 0) == 0) waiters = std::stoi(a.substr(4));
-  }
+  waiters = example::int_flag(cfg, "n", waiters);
   if (waiters < 1) throw std::invalid_argument("need --n >= 1");
   const auto n = static_cast<std::size_t>(waiters);
 

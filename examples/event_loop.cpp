@@ -34,6 +34,8 @@
 
 #include <csp/csp.hpp>
 
+#include "flags.hpp"
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -88,9 +90,7 @@ void tally(std::size_t clients, csp::reader<outcome> outcomes) {
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int n = cfg.backend == "thread" ? 1000 : cfg.backend == "tbb" ? 3000 : 10000;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--n=", 0) == 0) n = std::stoi(a.substr(4));
-  }
+  n = example::int_flag(cfg, "n", n);
   if (n < 2) throw std::invalid_argument("need --n >= 2 (a client of each service)");
   const auto clients = static_cast<std::size_t>(n);
 

@@ -26,6 +26,8 @@
 
 #include <csp/csp.hpp>
 
+#include "flags.hpp"
+
 #include "dining.hpp"
 
 namespace {
@@ -90,10 +92,8 @@ int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int n = 5;
   int meals = 10;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--n=", 0) == 0) n = std::stoi(a.substr(4));
-    if (a.rfind("--meals=", 0) == 0) meals = std::stoi(a.substr(8));
-  }
+  n = example::int_flag(cfg, "n", n);
+  meals = example::int_flag(cfg, "meals", meals);
   if (n < 2 || meals < 0) throw std::invalid_argument("need --n >= 2 and --meals >= 0");
 
   csp::network net("philosophers");

@@ -7,11 +7,14 @@
 // n(n+1)(2n+1)/6.
 //
 //   pipeline [--n=N] [--quiet] [--csp-backend=fiber|thread] [--csp-threads=T]
+#include <algorithm>
 #include <cstdint>
 #include <iostream>
 #include <string>
 
 #include <csp/csp.hpp>
+
+#include "flags.hpp"
 
 namespace {
 
@@ -41,11 +44,8 @@ void printer(csp::reader<std::int64_t> in, std::int64_t n, bool quiet) {
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   std::int64_t n = 10;
-  bool quiet = false;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--n=", 0) == 0) n = std::stoll(a.substr(4));
-    if (a == "--quiet") quiet = true;
-  }
+  n = example::int_flag(cfg, "n", n);
+  const bool quiet = std::ranges::find(cfg.args, "--quiet") != cfg.args.end();
   csp::network net("pipeline");
   auto numbers = net.channel<std::int64_t>("numbers");
   auto squares = net.channel<std::int64_t>("squares", csp::buffered(64));

@@ -30,6 +30,8 @@
 
 #include <csp/csp.hpp>
 
+#include "flags.hpp"
+
 namespace {
 
 struct parcel {
@@ -108,11 +110,9 @@ int main(int argc, char** argv) try {
   int n = 100;
   int producers = 3;
   int consumers = 2;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--n=", 0) == 0) n = std::stoi(a.substr(4));
-    if (a.rfind("--producers=", 0) == 0) producers = std::stoi(a.substr(12));
-    if (a.rfind("--consumers=", 0) == 0) consumers = std::stoi(a.substr(12));
-  }
+  n = example::int_flag(cfg, "n", n);
+  producers = example::int_flag(cfg, "producers", producers);
+  consumers = example::int_flag(cfg, "consumers", consumers);
   if (n < 0 || producers < 1 || consumers < 1) {
     throw std::invalid_argument("need --n >= 0, --producers >= 1 and --consumers >= 1");
   }

@@ -31,6 +31,8 @@
 
 #include <csp/csp.hpp>
 
+#include "flags.hpp"
+
 namespace {
 
 struct visit {
@@ -96,11 +98,9 @@ int main(int argc, char** argv) try {
   int clients = 8;
   int permits = 3;
   int rounds = 5;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--n=", 0) == 0) clients = std::stoi(a.substr(4));
-    if (a.rfind("--permits=", 0) == 0) permits = std::stoi(a.substr(10));
-    if (a.rfind("--rounds=", 0) == 0) rounds = std::stoi(a.substr(9));
-  }
+  clients = example::int_flag(cfg, "n", clients);
+  permits = example::int_flag(cfg, "permits", permits);
+  rounds = example::int_flag(cfg, "rounds", rounds);
   if (clients < 1 || permits < 1 || rounds < 0) {
     throw std::invalid_argument("need --n >= 1, --permits >= 1 and --rounds >= 0");
   }

@@ -30,6 +30,8 @@
 
 #include <csp/csp.hpp>
 
+#include "flags.hpp"
+
 namespace {
 
 using number = std::int64_t;
@@ -86,9 +88,7 @@ void printer(std::size_t n, csp::reader<number> primes) {
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int n = 100;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--n=", 0) == 0) n = std::stoi(a.substr(4));
-  }
+  n = example::int_flag(cfg, "n", n);
   if (n < 1) throw std::invalid_argument("need --n >= 1");
 
   csp::network net("sieve");

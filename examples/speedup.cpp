@@ -46,6 +46,8 @@
 
 #include <csp/csp.hpp>
 
+#include "flags.hpp"
+
 namespace {
 
 using count = std::uint64_t;
@@ -174,10 +176,8 @@ int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   count blocks = 200;
   std::size_t workers = 4;
-  for (const std::string& a : cfg.args) {
-    if (a.rfind("--n=", 0) == 0) blocks = std::stoull(a.substr(4));
-    if (a.rfind("--workers=", 0) == 0) workers = std::stoull(a.substr(10));
-  }
+  blocks = example::int_flag(cfg, "n", blocks);
+  workers = example::int_flag(cfg, "workers", workers);
   if (workers < 1) throw std::invalid_argument("need --workers >= 1");
 
   std::cout << "speedup: farm of " << workers << " workers over " << blocks << " blocks of " << block_size
