@@ -55,16 +55,26 @@ struct uneven_work {
 /// Builds the component under test between `in` and `out`.
 using spawn_fn = std::function<void(csp::network&, csp::reader<int>, csp::writer<int>)>;
 
-/// Sends `values` into the component and retires; returns everything that came out before
-/// end-of-stream (so a component that did not pass end-of-stream on hangs, and shows as
-/// csp::deadlock).
+/// How the source ends after its values.
+enum class source_end { retire, poison };
+
+/// Sends `values` into the component, then retires (or poisons) its input; returns everything
+/// that came out before end-of-stream (so a component that did not pass end-of-stream on
+/// hangs, and shows as csp::deadlock).
 std::vector<int> through(const csp::config& cfg, const std::vector<int>& values, const spawn_fn& spawn,
-                         csp::flavor in_flavor = csp::rendezvous()) {
+                         csp::flavor in_flavor = csp::rendezvous(), source_end end = source_end::retire) {
   csp::network net("through");
   auto in = net.channel<int>("in", in_flavor);
   auto out = net.channel<int>("out");
   std::vector<int> got;
-  net.spawn("source", [&values](csp::writer<int> w) { for (int v : values) w.send(v); w.retire(); }, in.writer());
+  net.spawn("source", [&values, end](csp::writer<int> w) {
+    for (int v : values) w.send(v);
+    if (end == source_end::poison) {
+      w.poison();
+    } else {
+      w.retire();
+    }
+  }, in.writer());
   spawn(net, in.reader(), out.writer());
   net.spawn("sink", [&got](csp::reader<int> r) { for (int v : r) got.push_back(v); }, out.reader());
   EXPECT_EQ(csp::run(net, cfg), 0);
@@ -99,15 +109,7 @@ std::vector<int> until_reader_retires(const csp::config& cfg, int take, const sp
 /// Sends `values` (each taken by the component: rendezvous), then poisons `in`; returns what
 /// came out before the component ended and `out` retired.
 std::vector<int> until_poisoned(const csp::config& cfg, const std::vector<int>& values, const spawn_fn& spawn) {
-  csp::network net("poisoned");
-  auto in = net.channel<int>("in");
-  auto out = net.channel<int>("out");
-  std::vector<int> got;
-  net.spawn("source", [&values](csp::writer<int> w) { for (int v : values) w.send(v); w.poison(); }, in.writer());
-  spawn(net, in.reader(), out.writer());
-  net.spawn("sink", [&got](csp::reader<int> r) { for (int v : r) got.push_back(v); }, out.reader());
-  EXPECT_EQ(csp::run(net, cfg), 0);
-  return got;
+  return through(cfg, values, spawn, csp::rendezvous(), source_end::poison);
 }
 
 /// A one-in-one-out component and what it must send for a given input.
