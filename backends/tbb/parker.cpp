@@ -3,28 +3,26 @@
 namespace csp::tbb {
 
 bool parker::park(detail::waiter& w, const detail::clock::time_point* deadline) {
-  if (w.done.load(std::memory_order_acquire)) {
-    sanitizer::acquire(this);  // what the decider did before setting done
-    return true;
+  if (!w.done.load(std::memory_order_acquire)) {
+    sanitizer::to_dispatcher();
+    ::tbb::task::suspend([&](::tbb::task::suspend_point sp) {
+      // On the worker, after the owner's stack was switched out (T1).
+      std::unique_lock lk(lock_);
+      if (w.done.load(std::memory_order_acquire)) {  // T2: the decider came first
+        lk.unlock();
+        ::tbb::task::resume(sp);
+        return;
+      }
+      waiting_ = sp;
+      ++episode_;
+      if (deadline != nullptr) timers_.add(*this, episode_, *deadline);
+    });
+    sanitizer::enter(sanitizer_fiber_, this);
+    detail::set_current(owner_);  // T4
+    if (deadline != nullptr) timers_.remove(*this);
   }
-  sanitizer::to_dispatcher();
-  ::tbb::task::suspend([&](::tbb::task::suspend_point sp) {
-    // On the worker, after the owner's stack was switched out (T1).
-    std::unique_lock lk(lock_);
-    if (w.done.load(std::memory_order_acquire)) {  // T2: the decider came first
-      lk.unlock();
-      ::tbb::task::resume(sp);
-      return;
-    }
-    waiting_ = sp;
-    ++episode_;
-    if (deadline != nullptr) timers_.add(*this, episode_, *deadline);
-  });
-  sanitizer::enter(sanitizer_fiber_, this);
-  detail::set_current(owner_);  // T4
-  if (deadline != nullptr) timers_.remove(*this);
   const bool done = w.done.load(std::memory_order_acquire);
-  // The timer may have resumed this park, and a decider set done since: take in what it did.
+  // What the decider did before setting done; it may have come after the timer resumed us.
   sanitizer::acquire(this);
   return done;
 }
