@@ -84,8 +84,9 @@ int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int workers = 6;
   int phases = 10;
-  workers = example::int_flag(cfg, "n", workers);
-  phases = example::int_flag(cfg, "phases", phases);
+  const example::flags flags(cfg, {"n", "phases"});
+  workers = flags.integer("n", workers);
+  phases = flags.integer("phases", phases);
   if (workers < 1 || phases < 0) throw std::invalid_argument("need --n >= 1 and --phases >= 0");
   const auto n = static_cast<std::size_t>(workers);
   const auto p = static_cast<std::size_t>(phases);

@@ -220,7 +220,8 @@ void rank(std::size_t r, std::vector<csp::writer<buffer>> to, std::vector<csp::r
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int ranks = 4;
-  ranks = example::int_flag(cfg, "ranks", ranks);
+  const example::flags flags(cfg, {"ranks"});
+  ranks = flags.integer("ranks", ranks);
   if (ranks < 1) throw std::invalid_argument("need --ranks >= 1");
   const auto p = static_cast<std::size_t>(ranks);
 

@@ -53,7 +53,8 @@ void consumer(csp::reader<value> in, value n, const std::string& backend) {
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   value n = 100'000;
-  n = example::int_flag(cfg, "n", n);
+  const example::flags flags(cfg, {"n"});
+  n = flags.integer("n", n);
   if (n < 1) throw std::invalid_argument("--n must be at least 1");
 
   csp::network net("commstime");

@@ -74,8 +74,9 @@ int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   count n = 1000;
   count buffer = 8;
-  n = example::int_flag(cfg, "n", n);
-  buffer = example::int_flag(cfg, "buffer", buffer);
+  const example::flags flags(cfg, {"n", "buffer"});
+  n = flags.integer("n", n);
+  buffer = flags.integer("buffer", buffer);
   if (n < 0 || buffer < 1) throw std::invalid_argument("need --n >= 0 and --buffer >= 1");
 
   std::atomic<count> received{0};

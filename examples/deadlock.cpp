@@ -46,7 +46,8 @@ void host(int n, csp::reader<int> holding, csp::writer<int> go) {
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int n = 3;
-  n = example::int_flag(cfg, "n", n);
+  const example::flags flags(cfg, {"n"});
+  n = flags.integer("n", n);
   if (n < 2) throw std::invalid_argument("need --n >= 2");
 
   csp::network net("deadlock");

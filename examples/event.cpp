@@ -80,7 +80,8 @@ void auditor(std::size_t waiters, csp::reader<note> log) {
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int waiters = 8;
-  waiters = example::int_flag(cfg, "n", waiters);
+  const example::flags flags(cfg, {"n"});
+  waiters = flags.integer("n", waiters);
   if (waiters < 1) throw std::invalid_argument("need --n >= 1");
   const auto n = static_cast<std::size_t>(waiters);
 

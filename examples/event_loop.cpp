@@ -90,7 +90,8 @@ void tally(std::size_t clients, csp::reader<outcome> outcomes) {
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int n = cfg.backend == "thread" ? 1000 : cfg.backend == "tbb" ? 3000 : 10000;
-  n = example::int_flag(cfg, "n", n);
+  const example::flags flags(cfg, {"n"});
+  n = flags.integer("n", n);
   if (n < 2) throw std::invalid_argument("need --n >= 2 (a client of each service)");
   const auto clients = static_cast<std::size_t>(n);
 

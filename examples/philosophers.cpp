@@ -92,8 +92,9 @@ int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int n = 5;
   int meals = 10;
-  n = example::int_flag(cfg, "n", n);
-  meals = example::int_flag(cfg, "meals", meals);
+  const example::flags flags(cfg, {"n", "meals"});
+  n = flags.integer("n", n);
+  meals = flags.integer("meals", meals);
   if (n < 2 || meals < 0) throw std::invalid_argument("need --n >= 2 and --meals >= 0");
 
   csp::network net("philosophers");

@@ -44,8 +44,9 @@ void printer(csp::reader<std::int64_t> in, std::int64_t n, bool quiet) {
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   std::int64_t n = 10;
-  n = example::int_flag(cfg, "n", n);
-  const bool quiet = std::ranges::find(cfg.args, "--quiet") != cfg.args.end();
+  const example::flags flags(cfg, {"n", "quiet"});
+  n = flags.integer("n", n);
+  const bool quiet = flags.set("quiet");
   csp::network net("pipeline");
   auto numbers = net.channel<std::int64_t>("numbers");
   auto squares = net.channel<std::int64_t>("squares", csp::buffered(64));

@@ -110,9 +110,10 @@ int main(int argc, char** argv) try {
   int n = 100;
   int producers = 3;
   int consumers = 2;
-  n = example::int_flag(cfg, "n", n);
-  producers = example::int_flag(cfg, "producers", producers);
-  consumers = example::int_flag(cfg, "consumers", consumers);
+  const example::flags flags(cfg, {"n", "producers", "consumers"});
+  n = flags.integer("n", n);
+  producers = flags.integer("producers", producers);
+  consumers = flags.integer("consumers", consumers);
   if (n < 0 || producers < 1 || consumers < 1) {
     throw std::invalid_argument("need --n >= 0, --producers >= 1 and --consumers >= 1");
   }

@@ -98,9 +98,10 @@ int main(int argc, char** argv) try {
   int clients = 8;
   int permits = 3;
   int rounds = 5;
-  clients = example::int_flag(cfg, "n", clients);
-  permits = example::int_flag(cfg, "permits", permits);
-  rounds = example::int_flag(cfg, "rounds", rounds);
+  const example::flags flags(cfg, {"n", "permits", "rounds"});
+  clients = flags.integer("n", clients);
+  permits = flags.integer("permits", permits);
+  rounds = flags.integer("rounds", rounds);
   if (clients < 1 || permits < 1 || rounds < 0) {
     throw std::invalid_argument("need --n >= 1, --permits >= 1 and --rounds >= 0");
   }

@@ -88,7 +88,8 @@ void printer(std::size_t n, csp::reader<number> primes) {
 int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   int n = 100;
-  n = example::int_flag(cfg, "n", n);
+  const example::flags flags(cfg, {"n"});
+  n = flags.integer("n", n);
   if (n < 1) throw std::invalid_argument("need --n >= 1");
 
   csp::network net("sieve");

@@ -176,8 +176,9 @@ int main(int argc, char** argv) try {
   const csp::config cfg = csp::config::from(argc, argv);
   count blocks = 200;
   std::size_t workers = 4;
-  blocks = example::int_flag(cfg, "n", blocks);
-  workers = example::int_flag(cfg, "workers", workers);
+  const example::flags flags(cfg, {"n", "workers"});
+  blocks = flags.integer("n", blocks);
+  workers = flags.integer("workers", workers);
   if (workers < 1) throw std::invalid_argument("need --workers >= 1");
 
   std::cout << "speedup: farm of " << workers << " workers over " << blocks << " blocks of " << block_size
