@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <string>
 
+#include <csp/detail/remote.hpp>
 #include <csp/detail/spinlock.hpp>
 #include <csp/detail/waiter.hpp>
 #include <csp/status.hpp>
@@ -38,6 +39,16 @@ namespace csp::channels {
 
 using detail::op_kind;
 using detail::wait_entry;
+
+/// What a buffered flavor does when its buffer is full (fifo.hpp).
+enum class when_full { block, grow, overwrite };
+
+/// A flavor's buffer, for a backend that keeps it elsewhere (the mpi backend): capacity 0 is
+/// a rendezvous.
+struct buffer_shape {
+  std::size_t capacity;
+  when_full policy;
+};
 
 /// FIFO of linked wait entries (intrusive, so enabling a guard never allocates).
 class entry_queue {
@@ -95,10 +106,23 @@ class channel_core {
   /// Buffered values are discarded.
   void poison() noexcept;
 
-  // The guard protocol; see the top of this file.
+  // The guard protocol; see the top of this file. While a remote port is installed, callers
+  // use the port's instead (detail/remote.hpp): see operate.hpp and src/alt.cpp.
   virtual status attempt(wait_entry& e, bool enlist) noexcept = 0;
   virtual bool enable(wait_entry& e) noexcept = 0;
   void disable(wait_entry& e) noexcept;
+
+  /// The flavor's buffer: {0, block} for a rendezvous.
+  virtual buffer_shape shape() const noexcept = 0;
+
+  /// The port that carries this channel between address spaces for the current run, or null
+  /// (detail/remote.hpp). Set by the backend before any process starts and cleared after the
+  /// last has ended; join, leave, poison and disable go through it meanwhile.
+  detail::remote_port* remote() const noexcept { return remote_; }
+  void set_remote(detail::remote_port* port) noexcept { remote_ = port; }
+  /// The element type's codec, without the type (set by csp::channel<T>::make).
+  const detail::value_codec& codec() const noexcept { return codec_; }
+  void set_codec(const detail::value_codec& c) noexcept { codec_ = c; }
 
   /// Snapshot, for checks and reports.
   struct counts {
@@ -142,6 +166,8 @@ class channel_core {
   std::size_t reader_joins_ = 0, writer_joins_ = 0;
   std::uint64_t messages_ = 0;
   bool poisoned_ = false;
+  detail::remote_port* remote_ = nullptr;
+  detail::value_codec codec_{};
 };
 
 inline wait_entry* channel_core::claim_partner(entry_queue& q, const detail::waiter* self) noexcept {

@@ -30,8 +30,6 @@
 
 namespace csp::channels {
 
-enum class when_full { block, grow, overwrite };
-
 template <class T>
 class fifo final : public channel_core {
  public:
@@ -66,6 +64,8 @@ class fifo final : public channel_core {
   }
 
  private:
+  buffer_shape shape() const noexcept override { return {capacity_, policy_}; }
+
   bool full() const noexcept { return policy_ == when_full::block && buffer_.size() >= capacity_; }
 
   // Caller holds lock_. `partner`: a waiter claimed here, to complete after unlocking.

@@ -47,6 +47,8 @@ class rendezvous final : public channel_core {
     return status::ok;
   }
 
+  buffer_shape shape() const noexcept override { return {0, when_full::block}; }
+
   // model/alt.pml: enable
   bool enable(wait_entry& e) noexcept override {
     std::lock_guard lk(lock_);

@@ -13,6 +13,7 @@
 #include <channels/overwriting.hpp>
 #include <channels/rendezvous.hpp>
 #include <channels/unbounded.hpp>
+#include <csp/codec.hpp>
 #include <csp/ends.hpp>
 #include <csp/errors.hpp>
 
@@ -52,6 +53,15 @@ class channel {
 
   /// Makes a channel outside any network (a network's channel<T>() is usually what you want).
   static channel make(std::string name, flavor f) {
+    channel made = make_core(std::move(name), f);
+    made.core_->set_codec(detail::value_codec_for<T>());
+    return made;
+  }
+
+ private:
+  explicit channel(std::shared_ptr<channels::channel_core> c) : core_(std::move(c)) {}
+
+  static channel make_core(std::string name, flavor f) {
     switch (f.k) {
       case flavor::kind::rendezvous:
         return channel(std::make_shared<channels::rendezvous<T>>(std::move(name)));
@@ -68,8 +78,6 @@ class channel {
     throw network_error("channel '" + name + "': unknown flavor");
   }
 
- private:
-  explicit channel(std::shared_ptr<channels::channel_core> c) : core_(std::move(c)) {}
   std::shared_ptr<channels::channel_core> core_;
 };
 

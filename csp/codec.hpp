@@ -54,6 +54,7 @@
 
 #include <cereal/cereal.hpp>
 #include <csp/detail/cereal_archive.hpp>
+#include <csp/detail/remote.hpp>
 #include <csp/errors.hpp>
 
 namespace csp {
@@ -395,4 +396,22 @@ T decode(std::span<const std::byte> bytes) {
   }
 }
 
+namespace detail {
+
+/// codec<T> as a channel keeps it (detail/remote.hpp): empty when T has no codec.
+template <class T>
+value_codec value_codec_for() noexcept {
+  if constexpr (has_codec<T>) {
+    return {.encode = [](const void* value, std::vector<std::byte>& out) {
+              codec<T>::encode(*static_cast<const T*>(value), out);
+            },
+            .decode = [](std::span<const std::byte> bytes, void* slot) {
+              static_cast<std::optional<T>*>(slot)->emplace(csp::decode<T>(bytes));
+            }};
+  } else {
+    return {};
+  }
+}
+
+}  // namespace detail
 }  // namespace csp

@@ -30,10 +30,13 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
+#include <csp/codec.hpp>
 #include <csp/ends.hpp>
 #include <csp/errors.hpp>
 #include <csp/network.hpp>
@@ -51,6 +54,26 @@ struct sequenced {
   std::uint64_t seq;
   T value;
 };
+
+}  // namespace csp::networks
+
+/// A sequenced value crosses address spaces (the mpi backend) as its number, then its value:
+/// whenever T can. (A trivially copyable sequenced<T> goes as its bytes, codec.hpp rule 4.)
+template <class T>
+  requires csp::has_codec<T> && (!csp::detail::raw<csp::networks::sequenced<T>>)
+struct csp::codec<csp::networks::sequenced<T>> {
+  static constexpr std::size_t min_size = codec<std::uint64_t>::min_size + codec<T>::min_size;
+  static void encode(const csp::networks::sequenced<T>& v, std::vector<std::byte>& out) {
+    codec<std::uint64_t>::encode(v.seq, out);
+    codec<T>::encode(v.value, out);
+  }
+  static csp::networks::sequenced<T> decode(std::span<const std::byte>& in) {
+    const std::uint64_t seq = codec<std::uint64_t>::decode(in);
+    return {seq, codec<T>::decode(in)};
+  }
+};
+
+namespace csp::networks {
 
 namespace detail {
 

@@ -96,6 +96,7 @@ fired select_engine(std::span<guard_desc> guards, std::span<wait_entry> entries,
           if (now >= g.deadline) return {i, status::ok};
           break;
         case guard_kind::channel:
+          if (g.chan->remote() != nullptr) break;  // decided elsewhere: known only by enabling
           if (status s = g.chan->attempt(entries[i], false); s != status::would_block) return {i, s};
           break;
       }
@@ -103,13 +104,16 @@ fired select_engine(std::span<guard_desc> guards, std::span<wait_entry> entries,
     // Phase 2
     w.slot.store(waiter::open, std::memory_order_relaxed);
     w.done.store(false, std::memory_order_relaxed);
+    w.result = status::ok;
+    w.remote_id = 0;  // a remote port names each episode anew (detail/remote.hpp)
     std::size_t enabled = 0;
     bool ready = false;
     while (enabled < n && !ready) {
       const std::size_t i = (start + enabled) % n;
       ++enabled;
       if (guards[i].enabled && guards[i].kind == guard_kind::channel) {
-        ready = guards[i].chan->enable(entries[i]);
+        channels::channel_core& c = *guards[i].chan;
+        ready = c.remote() == nullptr ? c.enable(entries[i]) : c.remote()->enable(entries[i]);
       }
     }
     if (ready) {
@@ -124,6 +128,9 @@ fired select_engine(std::span<guard_desc> guards, std::span<wait_entry> entries,
     }
     // Phase 3
     disable_all(guards, entries, start, enabled);
+    // A remote decider that claimed us but lost its partner (detail/remote.hpp, R2): nothing
+    // fired, so select again.
+    if (w.result == status::would_block) continue;
     const int slot = w.slot.load(std::memory_order_acquire);
     if (slot == waiter::aborted_by_run) return {std::numeric_limits<std::size_t>::max(), status::poisoned};
     return {static_cast<std::size_t>(slot), w.result};

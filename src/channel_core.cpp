@@ -30,6 +30,7 @@ void channel_core::link(wait_entry& e) noexcept {
 }
 
 void channel_core::disable(wait_entry& e) noexcept {
+  if (remote_ != nullptr) return remote_->disable(e);
   std::lock_guard lk(lock_);
   if (e.linked) {
     (e.kind == op_kind::recv ? receivers_ : senders_).erase(e);
@@ -38,6 +39,7 @@ void channel_core::disable(wait_entry& e) noexcept {
 }
 
 void channel_core::join(op_kind side) noexcept {
+  if (remote_ != nullptr) return remote_->join(side);
   std::lock_guard lk(lock_);
   if (side == op_kind::recv) {
     ++reader_ends_;
@@ -67,6 +69,7 @@ void fail_all(entry_queue& q, status result, completion_list& out) noexcept {
 
 // model/alt.pml: leave. The model has rendezvous channels only: has_buffered() is false there.
 void channel_core::leave(op_kind side) noexcept {
+  if (remote_ != nullptr) return remote_->leave(side);
   completion_list woken;
   {
     std::lock_guard lk(lock_);
@@ -81,6 +84,7 @@ void channel_core::leave(op_kind side) noexcept {
 
 // model/alt.pml: poison
 void channel_core::poison() noexcept {
+  if (remote_ != nullptr) return remote_->poison();
   completion_list woken;
   {
     std::lock_guard lk(lock_);

@@ -67,7 +67,8 @@ const std::vector<backend_info>& backend_table() {
       {"thread", true, ""},
       {"tbb", CSP_HAVE_TBB != 0,
        "install oneTBB (apt-get install libtbb-dev) and reconfigure with -DCSP_BACKEND_TBB=ON"},
-      {"mpi", false, "the mpi backend is not part of this version of csp yet"},
+      {"mpi", CSP_HAVE_MPI != 0,
+       "install Open MPI (apt-get install openmpi-bin libopenmpi-dev) and reconfigure with -DCSP_BACKEND_MPI=ON"},
       {"cuda", false, "the cuda backend is not part of this version of csp yet"},
   };
   return table;

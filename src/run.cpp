@@ -14,6 +14,9 @@
 #if CSP_HAVE_TBB
 #include <backends/tbb/backend.hpp>
 #endif
+#if CSP_HAVE_MPI
+#include <backends/mpi/backend.hpp>
+#endif
 
 namespace csp {
 namespace {
@@ -25,6 +28,9 @@ std::unique_ptr<detail::backend> make_backend(const config& cfg) {
 #endif
 #if CSP_HAVE_TBB
   if (cfg.backend == "tbb") return tbb::make_backend(cfg.threads);
+#endif
+#if CSP_HAVE_MPI
+  if (cfg.backend == "mpi") return mpi::make_backend(cfg);
 #endif
   if (cfg.backend == "thread") return thread::make_backend();
   throw config_error(fmt::format("backend '{}' is not built into this copy of csp", cfg.backend));

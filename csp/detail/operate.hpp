@@ -17,7 +17,8 @@ inline status operate(channels::channel_core& c, wait_entry& e) {
   w.entries = {&e, 1};
   e.owner = &w;
   e.channel = &c;
-  const status s = c.attempt(e, /*enlist=*/true);
+  detail::remote_port* port = c.remote();
+  const status s = port == nullptr ? c.attempt(e, /*enlist=*/true) : port->attempt(e, /*enlist=*/true);
   if (s != status::would_block) return s;
   wait(w, nullptr);
   return w.result;
@@ -28,6 +29,7 @@ inline status try_operate(channels::channel_core& c, wait_entry& e) {
   waiter w;  // never linked: it only identifies this operation to claim_partner
   e.owner = &w;
   e.channel = &c;
+  if (detail::remote_port* port = c.remote()) return port->try_attempt(e);
   return c.attempt(e, /*enlist=*/false);
 }
 

@@ -101,6 +101,11 @@ class runtime {
   /// Declares that every process of this runtime runs on the calling thread (the fiber
   /// backend with one thread): the counts then need no atomic read-modify-write.
   void set_exclusive() noexcept { exclusive_ = true; }
+  /// A backend that can complete waits from outside the run (the mpi backend, whose other
+  /// ranks decide some channels) counts as one running process from hold() to release(), so
+  /// the local count never reaches 0 and the backend detects deadlock itself.
+  void hold() noexcept { add_active(1); }
+  void release() noexcept { add_active(-1); }
   /// Processes neither ended nor in an untimed wait, right now (a hint: parkers use it to
   /// decide whether spinning can pay off).
   long running() const noexcept { return active_.load(std::memory_order_relaxed); }

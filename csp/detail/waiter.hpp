@@ -80,6 +80,7 @@ struct waiter {
   bool counted = false;              // an untimed wait, counted by the deadlock detector
   std::span<wait_entry> entries;     // for the deadlock report
   const group* joining = nullptr;    // for a process waiting for its sub-network to end
+  std::uint64_t remote_id = 0;       // a remote port's name for this episode (detail/remote.hpp)
 
   // model/alt.pml: claim (one atomic step there, one CAS here)
   bool claim(int index) noexcept {

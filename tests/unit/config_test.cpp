@@ -130,9 +130,9 @@ TEST_F(config_test, unknown_backend_is_an_error_listing_the_accepted_ones) {
 }
 
 TEST_F(config_test, unbuilt_backend_says_it_is_not_built) {
-  ASSERT_FALSE(built("mpi"));
-  const std::string msg = error_of({"prog", "--csp-backend=mpi"});
-  EXPECT_THAT(msg, HasSubstr("mpi"));
+  ASSERT_FALSE(built("cuda"));
+  const std::string msg = error_of({"prog", "--csp-backend=cuda"});
+  EXPECT_THAT(msg, HasSubstr("cuda"));
   EXPECT_THAT(msg, HasSubstr("not built"));
   EXPECT_THAT(msg, HasSubstr("thread"));  // what is built here
 }
@@ -214,7 +214,7 @@ TEST_F(config_test, validate_checks_backend_and_threads) {
   EXPECT_NO_THROW((csp::config{.backend = "thread"}.validate()));
   EXPECT_THROW((csp::config{.backend = "thread", .threads = 0}.validate()), csp::config_error);
   EXPECT_THROW((csp::config{.backend = "quantum"}.validate()), csp::config_error);
-  EXPECT_THROW((csp::config{.backend = "mpi"}.validate()), csp::config_error);
+  EXPECT_THROW((csp::config{.backend = "cuda"}.validate()), csp::config_error);
 }
 
 TEST_F(config_test, help_flag_prints_and_exits_zero) {

@@ -158,7 +158,7 @@ TEST(network, a_bad_config_is_a_config_error) {
 TEST(network, an_unbuilt_backend_is_a_config_error) {
   csp::network net;
   net.spawn("p", [] {});
-  EXPECT_THROW(csp::run(net, csp::config{.backend = "mpi"}), csp::config_error);
+  EXPECT_THROW(csp::run(net, csp::config{.backend = "cuda"}), csp::config_error);
 }
 
 // run() documents config_error as thrown "before anything runs" for a configuration that

@@ -1,0 +1,192 @@
+// Processes on MPI ranks. A run: duplicate MPI_COMM_WORLD (so that runs never see each
+// other's messages), place every process, find the channels whose ends are on more than one
+// rank and give each a home and ports (engine.hpp), then run this rank's processes as fibers
+// on one thread of their own, beside the engine fiber that moves messages, until rank 0 says
+// that every rank is done.
+#include <backends/mpi/backend.hpp>
+
+#include <mpi.h>
+
+#include <boost/fiber/all.hpp>
+
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <backends/fiber/algorithm.hpp>
+#include <backends/fiber/parker.hpp>
+#include <backends/mpi/engine.hpp>
+#include <backends/mpi/placement.hpp>
+#include <channels/channel_core.hpp>
+#include <csp/errors.hpp>
+
+namespace csp::mpi {
+namespace {
+
+namespace bf = boost::fibers;
+
+/// MPI_Init_thread on first use, MPI_Finalize at exit, unless the program initialized MPI.
+void ensure_mpi() {
+  static const bool ours = [] {
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    if (initialized) return false;
+    int provided = 0;
+    if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
+      throw config_error("backend 'mpi': MPI_Init_thread failed");
+    }
+    std::atexit([] {
+      int finalized = 0;
+      MPI_Finalized(&finalized);
+      if (!finalized) MPI_Finalize();
+    });
+    return true;
+  }();
+  (void)ours;
+  int provided = 0;
+  MPI_Query_thread(&provided);
+  if (provided < MPI_THREAD_SERIALIZED) {
+    throw config_error(
+        "backend 'mpi': MPI was initialized without MPI_THREAD_SERIALIZED; csp calls MPI from the thread "
+        "that runs the rank's processes, so initialize it with MPI_Init_thread(..., MPI_THREAD_SERIALIZED, ...) "
+        "or let csp do it");
+  }
+}
+
+class backend final : public detail::backend {
+ public:
+  explicit backend(std::vector<config::placement_rule> rules) : rules_(std::move(rules)) {}
+
+  const char* name() const noexcept override { return "mpi"; }
+
+  void run(detail::runtime& rt, detail::group& top) override {
+    MPI_Comm comm;
+    MPI_Comm_dup(MPI_COMM_WORLD, &comm);
+    try {
+      run_on(comm, rt, top);
+    } catch (...) {
+      MPI_Comm_free(&comm);
+      throw;
+    }
+    MPI_Comm_free(&comm);
+  }
+
+  void start(detail::runtime& rt, detail::group& g) override {
+    for (auto& c : g.channels) {
+      if (c->remote() == nullptr) c->bind_to_this_thread();
+    }
+    for (auto& p : g.processes) launch(rt, g, *p);
+  }
+
+ private:
+  void run_on(MPI_Comm comm, detail::runtime& rt, detail::group& top) {
+    int rank = 0, size = 1;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+
+    std::vector<std::string> names;
+    for (auto& p : top.processes) names.push_back(p->name);
+    const std::vector<int> rank_of = place(names, rules_, size);
+
+    engine eng(comm, rt, top);
+    // The ranks that hold ends of each channel, and which side.
+    for (std::size_t c = 0; c < top.channels.size(); ++c) {
+      channels::channel_core& core = *top.channels[c];
+      std::set<int> holders, readers, writers;
+      for (std::size_t i = 0; i < top.processes.size(); ++i) {
+        for (const detail::end_ref& e : top.processes[i]->ends) {
+          if (e.channel.get() != &core) continue;
+          holders.insert(rank_of[i]);
+          (e.side == detail::op_kind::recv ? readers : writers).insert(rank_of[i]);
+        }
+      }
+      if (holders.size() < 2) continue;
+      if (!core.codec().available()) {
+        throw network_error(fmt::format(
+            "network '{}' cannot run on mpi: channel '{}' has ends on ranks {} but its type {} has no codec, so its "
+            "values cannot cross ranks (give the type cereal serialization, see docs/codecs.md, or place its "
+            "processes on one rank with [mpi.placement])",
+            top.name, core.name(), fmt::join(holders, ", "), core.type()));
+      }
+      // The home: the readers' rank if they share one, else the writers', else the first.
+      const int home = readers.size() == 1 ? *readers.begin() : writers.size() == 1 ? *writers.begin() : *holders.begin();
+      const auto id = static_cast<std::uint32_t>(c);
+      if (home == rank) eng.add_server(id, core);
+      eng.install_port(id, core, home);
+    }
+
+    std::exception_ptr error;
+    std::thread runner([&] {
+      fiber::prepare_thread();
+      try {
+        rt.set_exclusive();
+        rt.hold();  // the engine: only it can tell that nothing can move anywhere
+        // Processes of other ranks end here at once, unrun; their bodies (and the ends in
+        // them) stay until run() returns, so they leave no channel.
+        for (std::size_t i = 0; i < top.processes.size(); ++i) {
+          if (rank_of[i] != rank) rt.ended(*top.processes[i]);
+        }
+        for (auto& c : top.channels) {
+          if (c->remote() == nullptr) c->bind_to_this_thread();
+        }
+        for (std::size_t i = 0; i < top.processes.size(); ++i) {
+          if (rank_of[i] == rank) launch(rt, top, *top.processes[i]);
+        }
+        bf::fiber server(std::allocator_arg, bf::fixedsize_stack(256 * 1024), [&] { eng.serve(live_); });
+        server.join();
+        rt.release();
+      } catch (...) {
+        error = std::current_exception();
+      }
+    });
+    runner.join();
+    eng.uninstall();
+    for (detail::group* g : rt.groups()) {
+      for (auto& c : g->channels) c->unbind();
+    }
+    if (error) std::rethrow_exception(error);
+    // The same outcome on every rank: the first failure rank 0 heard of.
+    if (!eng.result().ok) {
+      std::lock_guard lk(top.mu);
+      top.first_error = error_of(eng.result());
+    } else {
+      std::lock_guard lk(top.mu);
+      top.first_error = nullptr;
+    }
+  }
+
+  void launch(detail::runtime& rt, detail::group& g, detail::process_state& p) {
+    parkers_.push_back(std::make_unique<fiber::parker>(&p, true));
+    p.park = parkers_.back().get();
+    ++live_;
+    try {
+      bf::fiber(std::allocator_arg, bf::fixedsize_stack(stack_size), [this, &p] {
+        detail::execute(p);
+        --live_;
+      }).detach();
+    } catch (const std::exception& e) {
+      detail::fail_to_start(rt, g, p, std::string("could not start its fiber: ") + e.what());
+      --live_;
+    }
+  }
+
+  static constexpr std::size_t stack_size = 64 * 1024;
+  std::vector<config::placement_rule> rules_;
+  std::size_t live_ = 0;  // process fibers of this rank still running
+  std::vector<std::unique_ptr<fiber::parker>> parkers_;
+};
+
+}  // namespace
+
+std::unique_ptr<detail::backend> make_backend(const config& cfg) {
+  ensure_mpi();
+  return std::make_unique<backend>(cfg.mpi.placement);
+}
+
+}  // namespace csp::mpi

@@ -1,0 +1,651 @@
+// The mpi backend's channel protocol: ports post, homes decide, owners' ranks claim. The
+// protocol and the argument that nothing is lost or done twice are in README.md beside this
+// file; the invariants E1-E4 are at the top of engine.hpp.
+#include <backends/mpi/engine.hpp>
+
+#include <boost/fiber/operations.hpp>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <exception>
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include <csp/errors.hpp>
+
+namespace csp::mpi {
+
+namespace {
+
+constexpr int tag = 7;  // every message of a run; the run has a communicator of its own
+
+std::uint8_t kind_bits(detail::op_kind k) { return k == detail::op_kind::send ? 1 : 0; }
+detail::op_kind kind_of(std::uint8_t bits) { return bits ? detail::op_kind::send : detail::op_kind::recv; }
+
+void check(int rc, const char* what) {
+  if (rc != MPI_SUCCESS) {
+    char text[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(rc, text, &len);
+    throw csp::error(fmt::format("csp mpi: {} failed: {}", what, std::string(text, static_cast<std::size_t>(len))));
+  }
+}
+
+std::string text_of(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const csp::process_error& pe) {
+    try {
+      pe.rethrow_cause();
+    } catch (const std::exception& cause) {
+      return cause.what();
+    } catch (...) {
+      return "an exception that is not a std::exception";
+    }
+  } catch (const std::exception& other) {
+    return other.what();
+  } catch (...) {
+  }
+  return "an exception that is not a std::exception";
+}
+
+// A failure on the wire: "process\nrank\nmessage".
+std::string failure_text(const outcome& o) { return fmt::format("{}\n{}\n{}", o.process, o.rank, o.message); }
+
+outcome failure_from(const std::string& text) {
+  const std::size_t a = text.find('\n');
+  const std::size_t b = text.find('\n', a + 1);
+  if (a == std::string::npos || b == std::string::npos) throw csp::error("csp mpi: a malformed failure message");
+  return {.ok = false, .process = text.substr(0, a), .rank = std::stoi(text.substr(a + 1, b - a - 1)),
+          .message = text.substr(b + 1)};
+}
+
+}  // namespace
+
+std::exception_ptr error_of(const outcome& o) {
+  return std::make_exception_ptr(
+      csp::process_error(o.process, std::make_exception_ptr(csp::error(fmt::format("rank {}: {}", o.rank, o.message)))));
+}
+
+// ---------------------------------------------------------------------------------------
+// The home of a channel.
+
+channel_server::channel_server(engine& eng, std::uint32_t id, channels::buffer_shape shape, std::size_t readers,
+                               std::size_t writers)
+    : eng_(eng), id_(id), shape_(shape), readers_(readers), writers_(writers) {}
+
+void channel_server::on_offer(offer o) {
+  (o.kind == detail::op_kind::send ? senders_ : receivers_).push_back(std::move(o));
+  pump();
+}
+
+void channel_server::on_withdraw(int rank, std::uint64_t owner, std::uint32_t guard, detail::op_kind kind) {
+  auto& q = kind == detail::op_kind::send ? senders_ : receivers_;
+  std::erase_if(q, [&](const offer& o) { return o.rank == rank && o.owner == owner && o.guard == guard; });
+}
+
+void channel_server::on_join(detail::op_kind side) {
+  ++(side == detail::op_kind::recv ? readers_ : writers_);
+}
+
+void channel_server::on_leave(detail::op_kind side) {
+  std::size_t& n = side == detail::op_kind::recv ? readers_ : writers_;
+  if (n > 0) --n;
+  pump();
+}
+
+void channel_server::on_poison() {
+  poisoned_ = true;
+  buffer_.clear();
+  pump();
+}
+
+void channel_server::store(std::vector<std::byte> value) {
+  if (shape_.policy == channels::when_full::overwrite && buffer_.size() >= shape_.capacity) buffer_.pop_front();
+  buffer_.push_back(std::move(value));
+}
+
+// Fires every offer of q with `why` (retired or poisoned). An alt's guard fires only through
+// a claim of its slot; its reply is not needed, since the offer goes either way.
+void channel_server::fail_all(std::deque<offer>& q, status why) {
+  std::deque<offer> failing;
+  failing.swap(q);
+  for (offer& o : failing) {
+    if (o.committed()) {
+      eng_.complete(o, why);
+    } else if (o.rank == eng_.rank()) {
+      eng_.claim_here(o.owner, o.guard, why, {}, true);
+    } else {
+      header h{.type = msg::claim, .kind = kind_bits(o.kind), .flags = flag::final | flag::no_reply, .result = why,
+               .channel = id_, .guard = o.guard, .owner = o.owner};
+      eng_.send(o.rank, h);
+    }
+  }
+}
+
+// Claims are made one at a time: that of an owner on this rank is answered at once, that of
+// an owner on another rank is sent, and `flight_` keeps the decision until the reply (resume).
+//
+// A meeting of a sender and a receiver claims those of the two that are not single
+// operations, in the order of their owners (rank, then id): the first of two is only held (its
+// owner stays parked), the last is claimed "final" and completes its owner as it wins. The
+// order keeps a ring of alts from failing for ever: a cycle of homes, each holding one owner
+// and failing to claim the next, would need the owners to increase all round the cycle.
+namespace {
+std::vector<const offer*> to_claim(const offer& s, const offer& r) {
+  const bool sender_first = s.rank != r.rank ? s.rank < r.rank : s.owner < r.owner;
+  const std::array<const offer*, 2> order = sender_first ? std::array{&s, &r} : std::array{&r, &s};
+  std::vector<const offer*> seq;
+  for (const offer* o : order) {
+    if (!o->committed()) seq.push_back(o);
+  }
+  return seq;
+}
+}  // namespace
+
+void channel_server::advance(decision d) {
+  for (;;) {
+    const offer* target = nullptr;
+    bool final = true;
+    std::span<const std::byte> value;
+    if (d.kind == decision::accept) {
+      target = &d.sender;
+    } else if (d.kind == decision::deliver) {
+      target = &d.receiver;
+      value = buffer_.front();
+    } else {
+      const std::vector<const offer*> seq = to_claim(d.sender, d.receiver);
+      if (static_cast<std::size_t>(d.claimed) == seq.size()) {
+        // Every claim won. The last one completed its owner; complete the others.
+        const offer* last = seq.empty() ? nullptr : seq.back();
+        if (last != &d.receiver) eng_.complete(d.receiver, status::ok, d.sender.value);
+        if (last != &d.sender) eng_.complete(d.sender, status::ok);
+        return;
+      }
+      target = seq[static_cast<std::size_t>(d.claimed)];
+      final = static_cast<std::size_t>(d.claimed) + 1 == seq.size();
+      if (final && target == &d.receiver) value = d.sender.value;
+    }
+    if (target->rank != eng_.rank()) {
+      d.match = next_match_++;
+      header h{.type = msg::claim, .kind = kind_bits(target->kind), .flags = static_cast<std::uint8_t>(final ? flag::final : 0),
+               .result = status::ok, .channel = id_, .guard = target->guard, .owner = target->owner, .match = d.match};
+      const int to = target->rank;
+      std::vector<std::byte> bytes(value.begin(), value.end());
+      flight_ = std::move(d);
+      eng_.send(to, h, bytes);
+      return;
+    }
+    const bool yes = eng_.claim_here(target->owner, target->guard, status::ok, value, final);
+    if (!settle(d, yes)) return;
+  }
+}
+
+void channel_server::resume(decision d, bool yes) {
+  if (settle(d, yes)) advance(std::move(d));
+}
+
+// The claim just answered: false if d is over, true if advance() goes on with it.
+bool channel_server::settle(decision& d, bool yes) {
+  if (d.kind == decision::accept) {
+    if (yes) store(std::move(d.sender.value));
+    return false;
+  }
+  if (d.kind == decision::deliver) {
+    if (yes) buffer_.pop_front();
+    return false;
+  }
+  if (yes) {
+    ++d.claimed;
+    return true;
+  }
+  // The claimed owner fired elsewhere or gave up: its offer is gone. An owner held by the
+  // first claim selects again (R2); an offer not touched yet goes back to the front.
+  const std::vector<const offer*> seq = to_claim(d.sender, d.receiver);
+  const offer* failed = seq[static_cast<std::size_t>(d.claimed)];
+  const offer* held = d.claimed == 1 ? seq[0] : nullptr;
+  for (offer* o : {&d.sender, &d.receiver}) {
+    if (o == failed) continue;
+    if (o == held) {
+      eng_.complete(*o, status::would_block);
+    } else {
+      (o->kind == detail::op_kind::send ? senders_ : receivers_).push_front(std::move(*o));
+    }
+  }
+  return false;
+}
+
+void channel_server::on_claim_reply(std::uint64_t match, bool yes) {
+  if (!flight_ || flight_->match != match) return;
+  decision d = std::move(*flight_);
+  flight_.reset();
+  resume(std::move(d), yes);
+  pump();
+}
+
+void channel_server::pump() {
+  while (!flight_ && step()) {
+  }
+  if (flight_) return;
+  // What could be decided is decided: a try that found no partner gets would_block.
+  for (auto* q : {&senders_, &receivers_}) {
+    std::deque<offer> keep;
+    for (offer& o : *q) {
+      if (o.try_only()) {
+        eng_.complete(o, status::would_block);
+      } else {
+        keep.push_back(std::move(o));
+      }
+    }
+    q->swap(keep);
+  }
+}
+
+// Decides one thing, if anything can be decided; true if it did (or started a claim).
+bool channel_server::step() {
+  if (poisoned_) {
+    if (senders_.empty() && receivers_.empty()) return false;
+    fail_all(senders_, status::poisoned);
+    fail_all(receivers_, status::poisoned);
+    return true;
+  }
+  if (readers_ == 0 && !senders_.empty()) {
+    fail_all(senders_, status::retired);
+    return true;
+  }
+  if (writers_ == 0 && buffer_.empty() && !receivers_.empty()) {
+    fail_all(receivers_, status::retired);
+    return true;
+  }
+  if (buffered()) {
+    if (!buffer_.empty() && !receivers_.empty()) {
+      decision d{.kind = decision::deliver, .receiver = std::move(receivers_.front())};
+      receivers_.pop_front();
+      if (d.receiver.committed()) {
+        eng_.complete(d.receiver, status::ok, buffer_.front());
+        buffer_.pop_front();
+      } else {
+        advance(std::move(d));
+      }
+      return true;
+    }
+    if (!senders_.empty() && room()) {
+      decision d{.kind = decision::accept, .sender = std::move(senders_.front())};
+      senders_.pop_front();
+      if (d.sender.committed()) {
+        store(std::move(d.sender.value));
+        eng_.complete(d.sender, status::ok);
+      } else {
+        advance(std::move(d));
+      }
+      return true;
+    }
+    return false;
+  }
+  // Rendezvous: the first receiver and the first sender of another owner.
+  for (auto r = receivers_.begin(); r != receivers_.end(); ++r) {
+    auto s = std::find_if(senders_.begin(), senders_.end(), [&](const offer& o) { return !o.same_owner(*r); });
+    if (s == senders_.end()) continue;
+    decision d{.kind = decision::meet, .sender = std::move(*s), .receiver = std::move(*r)};
+    senders_.erase(s);
+    receivers_.erase(r);
+    advance(std::move(d));
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------
+// The ports.
+
+void port::post(detail::wait_entry& e, std::uint8_t flags) {
+  detail::waiter& w = *e.owner;
+  if (w.remote_id == 0) w.remote_id = eng_.enroll(w);
+  offer o{.rank = eng_.rank(), .owner = w.remote_id, .guard = static_cast<std::uint32_t>(e.index), .kind = e.kind,
+          .flags = flags};
+  if (e.kind == detail::op_kind::send) e.channel->codec().encode(e.data, o.value);
+  if (home_ == eng_.rank()) {
+    eng_.server(id_)->on_offer(std::move(o));
+    return;
+  }
+  header h{.type = msg::offer, .kind = kind_bits(o.kind), .flags = flags, .channel = id_, .guard = o.guard,
+           .owner = o.owner};
+  eng_.send(home_, h, o.value);
+}
+
+status port::attempt(detail::wait_entry& e, bool enlist) {
+  if (!enlist) return status::would_block;
+  e.index = 0;
+  post(e, flag::committed);
+  return status::would_block;
+}
+
+status port::try_attempt(detail::wait_entry& e) {
+  detail::waiter& w = *e.owner;
+  w.proc = &detail::current();
+  w.entries = {&e, 1};
+  w.counted = false;  // waits for the home's answer, which always comes
+  e.index = 0;
+  post(e, flag::try_only);
+  detail::wait(w, nullptr);
+  return w.result;
+}
+
+bool port::enable(detail::wait_entry& e) {
+  post(e, 0);
+  return false;
+}
+
+void port::disable(detail::wait_entry& e) {
+  detail::waiter& w = *e.owner;
+  if (w.remote_id != 0) {
+    eng_.drop(w.remote_id);
+    const std::uint64_t id = w.remote_id;
+    if (home_ == eng_.rank()) {
+      eng_.server(id_)->on_withdraw(eng_.rank(), id, static_cast<std::uint32_t>(e.index), e.kind);
+    } else {
+      header h{.type = msg::withdraw, .kind = kind_bits(e.kind), .channel = id_,
+               .guard = static_cast<std::uint32_t>(e.index), .owner = id};
+      eng_.send(home_, h);
+    }
+  }
+  // The waiter keeps its id through the disables of the episode, so that each withdraws its
+  // own offer; select resets it before the next episode, which enrolls anew.
+}
+
+void port::join(detail::op_kind side) {
+  if (home_ == eng_.rank()) return eng_.server(id_)->on_join(side);
+  eng_.send(home_, header{.type = msg::join, .kind = kind_bits(side), .channel = id_});
+}
+
+void port::leave(detail::op_kind side) {
+  if (home_ == eng_.rank()) return eng_.server(id_)->on_leave(side);
+  eng_.send(home_, header{.type = msg::leave, .kind = kind_bits(side), .channel = id_});
+}
+
+void port::poison() {
+  if (home_ == eng_.rank()) return eng_.server(id_)->on_poison();
+  eng_.send(home_, header{.type = msg::poison, .channel = id_});
+}
+
+// ---------------------------------------------------------------------------------------
+// The engine.
+
+engine::engine(MPI_Comm comm, detail::runtime& rt, detail::group& top) : comm_(comm), rt_(rt), top_(top) {
+  check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
+  check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
+  sent_to_.assign(static_cast<std::size_t>(size_), 0);
+  received_from_.assign(static_cast<std::size_t>(size_), 0);
+}
+
+void engine::add_server(std::uint32_t id, const channels::channel_core& c) {
+  const channels::channel_core::counts n = c.snapshot();
+  servers_.emplace(id, std::make_unique<channel_server>(*this, id, c.shape(), n.readers, n.writers));
+}
+
+void engine::install_port(std::uint32_t id, channels::channel_core& c, int home) {
+  ports_.emplace_back(&c, std::make_unique<port>(*this, id, home));
+  c.set_remote(ports_.back().second.get());
+}
+
+void engine::uninstall() {
+  for (auto& [c, p] : ports_) c->set_remote(nullptr);
+  ports_.clear();
+}
+
+std::uint64_t engine::enroll(detail::waiter& w) {
+  const std::uint64_t id = next_waiter_++;
+  waiters_[id] = &w;
+  return id;
+}
+
+channel_server* engine::server(std::uint32_t id) noexcept {
+  auto it = servers_.find(id);
+  return it == servers_.end() ? nullptr : it->second.get();
+}
+
+void engine::send(int to, const header& h, std::span<const std::byte> payload) {
+  if (to == rank_) {
+    to_self_.emplace_back(to, pack(h, payload));
+    return;
+  }
+  pending_send s{pack(h, payload), MPI_REQUEST_NULL};
+  sends_.push_back(std::move(s));
+  pending_send& p = sends_.back();
+  check(MPI_Isend(p.bytes.data(), static_cast<int>(p.bytes.size()), MPI_BYTE, to, tag, comm_, &p.request),
+        "MPI_Isend");
+  ++sent_to_[static_cast<std::size_t>(to)];
+}
+
+bool engine::claim_here(std::uint64_t owner, std::uint32_t guard, status result, std::span<const std::byte> value,
+                        bool final) {
+  auto it = waiters_.find(owner);
+  if (it == waiters_.end()) return false;  // E2: the episode is over
+  detail::waiter& w = *it->second;
+  if (!w.claim(static_cast<int>(guard))) return false;
+  if (final) complete_here(owner, result, value, false);
+  return true;
+}
+
+void engine::complete_here(std::uint64_t owner, status result, std::span<const std::byte> value, bool committed) {
+  auto it = waiters_.find(owner);
+  if (it == waiters_.end()) return;
+  detail::waiter& w = *it->second;
+  if (committed) {
+    // A single operation: its slot is claimed here, at its completion. It fails only if the
+    // run aborted the wait meanwhile; then the value (if any) is dropped with the run.
+    if (!w.claim(0)) return;
+    waiters_.erase(it);
+  }
+  const int slot = w.slot.load(std::memory_order_relaxed);
+  detail::wait_entry& e = w.entries[static_cast<std::size_t>(slot)];
+  if (result == status::ok && e.kind == detail::op_kind::recv) {
+    try {
+      e.channel->codec().decode(value, e.data);
+    } catch (...) {
+      rt_.fail(top_, std::current_exception());
+      result = status::poisoned;
+    }
+  }
+  detail::complete(w, result);
+}
+
+void engine::complete(const offer& o, status result, std::span<const std::byte> value) {
+  if (o.rank == rank_) return complete_here(o.owner, result, value, o.committed());
+  header h{.type = msg::complete, .kind = kind_bits(o.kind),
+           .flags = static_cast<std::uint8_t>(o.committed() ? flag::committed : 0), .result = result,
+           .guard = o.guard, .owner = o.owner};
+  send(o.rank, h, value);
+}
+
+void engine::handle(int from, const header& h, std::span<const std::byte> payload) {
+  channel_server* home = nullptr;
+  switch (h.type) {
+    case msg::offer:
+    case msg::withdraw:
+    case msg::join:
+    case msg::leave:
+    case msg::poison:
+    case msg::claim_reply:
+      home = server(h.channel);
+      if (home == nullptr) throw csp::error(fmt::format("csp mpi: rank {} is not the home of channel {}", rank_, h.channel));
+      break;
+    default:
+      break;
+  }
+  switch (h.type) {
+    case msg::offer:
+      home->on_offer(offer{.rank = from, .owner = h.owner, .guard = h.guard, .kind = kind_of(h.kind), .flags = h.flags,
+                           .value = std::vector<std::byte>(payload.begin(), payload.end())});
+      break;
+    case msg::withdraw: home->on_withdraw(from, h.owner, h.guard, kind_of(h.kind)); break;
+    case msg::join: home->on_join(kind_of(h.kind)); break;
+    case msg::leave: home->on_leave(kind_of(h.kind)); break;
+    case msg::poison: home->on_poison(); break;
+    case msg::claim_reply: home->on_claim_reply(h.match, h.result == status::ok); break;
+    case msg::claim: {
+      const bool yes = claim_here(h.owner, h.guard, h.result, payload, (h.flags & flag::final) != 0);
+      if ((h.flags & flag::no_reply) == 0) {
+        send(from, header{.type = msg::claim_reply, .result = yes ? status::ok : status::would_block,
+                          .channel = h.channel, .match = h.match});
+      }
+      break;
+    }
+    case msg::complete: complete_here(h.owner, h.result, payload, (h.flags & flag::committed) != 0); break;
+    case msg::failed:
+    case msg::done:
+    case msg::finish: control(from, h, payload); break;
+  }
+}
+
+// failed: "process\nrank\nmessage". Rank 0 keeps the first and relays it to every rank, which
+// fails its top-level group with it (so every process everywhere ends); done: counted by rank 0,
+// which sends finish with the outcome once every rank is done.
+void engine::control(int from, const header& h, std::span<const std::byte> payload) {
+  const std::string text(reinterpret_cast<const char*>(payload.data()), payload.size());
+  switch (h.type) {
+    case msg::failed: {
+      const outcome o = failure_from(text);
+      if (rank_ == 0) {
+        if (failure_relayed_) break;
+        failure_relayed_ = true;
+        outcome_ = o;
+        for (int r = 1; r < size_; ++r) send(r, h, payload);
+      } else {
+        outcome_ = o;
+      }
+      (void)from;
+      if (o.rank != rank_) {
+        report_local_failure();  // a failure of ours that came first still goes to rank 0
+        failure_reported_ = true;  // one that comes later does not: rank 0 has its first
+        rt_.fail(top_, std::make_exception_ptr(error_of(o)));
+      }
+      break;
+    }
+    case msg::done:
+      if (++done_ranks_ == size_) {
+        const std::string out = outcome_.ok ? std::string() : failure_text(outcome_);
+        const header f{.type = msg::finish, .result = outcome_.ok ? status::ok : status::poisoned};
+        for (int r = 0; r < size_; ++r) send(r, f, std::as_bytes(std::span(out)));
+      }
+      break;
+    case msg::finish:
+      finished_ = true;
+      outcome_ = h.result == status::ok ? outcome{} : failure_from(text);
+      break;
+    default:
+      break;
+  }
+}
+
+void engine::report_local_failure() {
+  if (failure_reported_) return;
+  std::exception_ptr first;
+  {
+    std::lock_guard lk(top_.mu);
+    first = top_.first_error;
+  }
+  if (!first) return;
+  failure_reported_ = true;
+  std::string process = "?";
+  try {
+    std::rethrow_exception(first);
+  } catch (const csp::process_error& pe) {
+    process = pe.process();
+  } catch (...) {
+  }
+  const std::string text = failure_text({.ok = false, .process = process, .rank = rank_, .message = text_of(first)});
+  send(0, header{.type = msg::failed}, std::as_bytes(std::span(text)));
+}
+
+bool engine::poll() {
+  bool any = false;
+  while (!to_self_.empty()) {
+    auto [from, bytes] = std::move(to_self_.front());
+    to_self_.pop_front();
+    std::span<const std::byte> payload;
+    const header h = unpack(bytes, payload);
+    handle(from, h, payload);
+    any = true;
+  }
+  for (int budget = 64; budget > 0; --budget) {
+    int flag = 0;
+    MPI_Message message;
+    MPI_Status st;
+    check(MPI_Improbe(MPI_ANY_SOURCE, tag, comm_, &flag, &message, &st), "MPI_Improbe");
+    if (!flag) break;
+    int count = 0;
+    check(MPI_Get_count(&st, MPI_BYTE, &count), "MPI_Get_count");
+    inbox_.resize(static_cast<std::size_t>(count));
+    check(MPI_Mrecv(inbox_.data(), count, MPI_BYTE, &message, &st), "MPI_Mrecv");
+    ++received_from_[static_cast<std::size_t>(st.MPI_SOURCE)];
+    std::span<const std::byte> payload;
+    const std::vector<std::byte> bytes = std::move(inbox_);
+    inbox_.clear();
+    const header h = unpack(bytes, payload);
+    handle(st.MPI_SOURCE, h, payload);
+    any = true;
+  }
+  while (!sends_.empty()) {
+    int flag = 0;
+    check(MPI_Test(&sends_.front().request, &flag, MPI_STATUS_IGNORE), "MPI_Test");
+    if (!flag) break;
+    sends_.pop_front();
+  }
+  return any;
+}
+
+void engine::serve(const std::size_t& live_fibers) {
+  using namespace std::chrono;
+  auto last_progress = steady_clock::now();
+  microseconds nap{10};
+  while (!finished_) {
+    bool any = poll();
+    report_local_failure();
+    if (!done_sent_ && live_fibers == 0) {
+      done_sent_ = true;
+      send(0, header{.type = msg::done});
+      any = true;
+    }
+    if (any) {
+      last_progress = steady_clock::now();
+      nap = microseconds{10};
+      boost::this_fiber::yield();
+      continue;
+    }
+    // Nothing moved. Spin (yielding to any process that is ready) for a while after the last
+    // progress, then sleep, longer each time up to 1 ms: an idle rank does not burn its core.
+    if (steady_clock::now() - last_progress < microseconds{100}) {
+      boost::this_fiber::yield();
+    } else {
+      boost::this_fiber::sleep_for(nap);
+      nap = std::min(nap * 2, microseconds{1000});
+    }
+  }
+  drain();
+}
+
+// E4: every rank learns how many messages were sent to it, and receives them all, before the
+// communicator is freed.
+void engine::drain() {
+  std::vector<std::uint64_t> expected(static_cast<std::size_t>(size_));
+  check(MPI_Alltoall(sent_to_.data(), 1, MPI_UINT64_T, expected.data(), 1, MPI_UINT64_T, comm_), "MPI_Alltoall");
+  for (int r = 0; r < size_; ++r) {
+    while (received_from_[static_cast<std::size_t>(r)] < expected[static_cast<std::size_t>(r)]) {
+      MPI_Status st;
+      int count = 0;
+      check(MPI_Probe(r, tag, comm_, &st), "MPI_Probe");
+      check(MPI_Get_count(&st, MPI_BYTE, &count), "MPI_Get_count");
+      inbox_.resize(static_cast<std::size_t>(count));
+      check(MPI_Recv(inbox_.data(), count, MPI_BYTE, r, tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
+      ++received_from_[static_cast<std::size_t>(r)];
+    }
+  }
+  for (pending_send& s : sends_) check(MPI_Wait(&s.request, MPI_STATUS_IGNORE), "MPI_Wait");
+  sends_.clear();
+}
+
+}  // namespace csp::mpi

@@ -1,0 +1,213 @@
+// One rank's part of an mpi run: the progress engine, the homes of the cross-rank channels
+// placed here (channel_server), the ports through which this rank's processes use cross-rank
+// channels (port), and the waiters those processes park in (the registry).
+//
+// Invariants (README.md beside this file has the protocol and the argument):
+//   E1  Everything here runs on the rank's one thread: process fibers call ports (which may
+//       call a server of this rank directly), the engine fiber calls handlers and servers. No
+//       code here suspends, so none of it runs interleaved with another part: no locks.
+//   E2  A waiter is in the registry from the port's first post of an episode until its owner
+//       disables it (an alt) or a final completion (a single operation). A claim or completion
+//       for an id not in the registry is stale and is declined or dropped.
+//   E3  A server has at most one claim in flight to another rank; it decides nothing else on
+//       that channel until the reply comes, so values leave a buffer in order and an offer is
+//       never matched twice.
+//   E4  Every message on the run's communicator is counted by sender and receiver; the run
+//       ends only after every rank has received all that was sent to it (finish()).
+#pragma once
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <backends/mpi/protocol.hpp>
+#include <channels/channel_core.hpp>
+#include <csp/detail/remote.hpp>
+#include <csp/detail/runtime.hpp>
+
+namespace csp::mpi {
+
+class engine;
+
+/// An operation posted to a channel's home: a send or receive, single or an alt's guard.
+struct offer {
+  int rank = 0;
+  std::uint64_t owner = 0;
+  std::uint32_t guard = 0;
+  detail::op_kind kind = detail::op_kind::recv;
+  std::uint8_t flags = 0;
+  std::vector<std::byte> value;  // a send's value, encoded
+
+  bool committed() const noexcept { return (flags & (flag::committed | flag::try_only)) != 0; }
+  bool try_only() const noexcept { return (flags & flag::try_only) != 0; }
+  bool same_owner(const offer& o) const noexcept { return rank == o.rank && owner == o.owner; }
+};
+
+/// The home of one cross-rank channel: its buffer, its end counts, and the offers waiting on
+/// it. Decides every operation on the channel (README.md, "The home").
+class channel_server {
+ public:
+  channel_server(engine& eng, std::uint32_t id, channels::buffer_shape shape, std::size_t readers,
+                 std::size_t writers);
+
+  void on_offer(offer o);
+  void on_withdraw(int rank, std::uint64_t owner, std::uint32_t guard, detail::op_kind kind);
+  void on_join(detail::op_kind side);
+  void on_leave(detail::op_kind side);
+  void on_poison();
+  void on_claim_reply(std::uint64_t match, bool yes);
+
+ private:
+  /// A decision that needs claims: which offers, and which claim is next (README.md, "The
+  /// home"). At most one exists at a time; its claims to other ranks wait for their replies.
+  struct decision {
+    enum what {
+      accept,   // a sender's value into the buffer: claim the sender
+      deliver,  // the buffer's first value to a receiver: claim the receiver
+      meet,     // a rendezvous: claim `first`, then the other, in the order of their owners
+    } kind;
+    offer sender;
+    offer receiver;
+    int claimed = 0;           // meet: how many of its claims won (see advance)
+    std::uint64_t match = 0;   // the claim in flight, 0 if none
+  };
+
+  void pump();
+  bool step();
+  bool buffered() const noexcept { return shape_.capacity > 0 || shape_.policy != channels::when_full::block; }
+  bool room() const noexcept {
+    return shape_.policy != channels::when_full::block || buffer_.size() < shape_.capacity;
+  }
+  void store(std::vector<std::byte> value);
+  void fail_all(std::deque<offer>& q, status why);
+  /// Makes the next claim of d, or finishes it; returns with d in flight or decided.
+  void advance(decision d);
+  /// Goes on with d after its claim in flight was answered.
+  void resume(decision d, bool yes);
+  bool settle(decision& d, bool yes);
+
+  engine& eng_;
+  std::uint32_t id_;
+  channels::buffer_shape shape_;
+  std::size_t readers_, writers_;
+  bool poisoned_ = false;
+  std::deque<offer> senders_, receivers_;
+  std::deque<std::vector<std::byte>> buffer_;
+  std::optional<decision> flight_;  // E3
+  std::uint64_t next_match_ = 1;
+};
+
+/// How this rank's processes use one cross-rank channel (detail/remote.hpp).
+class port final : public detail::remote_port {
+ public:
+  port(engine& eng, std::uint32_t id, int home) : eng_(eng), id_(id), home_(home) {}
+
+  status attempt(detail::wait_entry& e, bool enlist) override;
+  status try_attempt(detail::wait_entry& e) override;
+  bool enable(detail::wait_entry& e) override;
+  void disable(detail::wait_entry& e) override;
+  void join(detail::op_kind side) override;
+  void leave(detail::op_kind side) override;
+  void poison() override;
+
+ private:
+  void post(detail::wait_entry& e, std::uint8_t flags);
+
+  engine& eng_;
+  std::uint32_t id_;
+  int home_;
+};
+
+/// The outcome of a run as rank 0 decides it and every rank reports it.
+struct outcome {
+  bool ok = true;
+  std::string process;  // the first process that failed, "" if none
+  int rank = -1;        // its rank
+  std::string message;  // its error
+};
+
+/// The error run() throws on every rank for a failed outcome:
+/// "process 'NAME' failed: rank R: MESSAGE".
+std::exception_ptr error_of(const outcome& o);
+
+class engine {
+ public:
+  engine(MPI_Comm comm, detail::runtime& rt, detail::group& top);
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+  ~engine() { uninstall(); }
+
+  int rank() const noexcept { return rank_; }
+  int size() const noexcept { return size_; }
+
+  /// Makes this rank the home of channel `id` (call on the home rank only).
+  void add_server(std::uint32_t id, const channels::channel_core& c);
+  /// Installs a port in `c` for the run. Removed by uninstall() or the destructor, whichever
+  /// comes first (the channels outlive the engine).
+  void install_port(std::uint32_t id, channels::channel_core& c, int home);
+  void uninstall();
+
+  // Registry (E2).
+  std::uint64_t enroll(detail::waiter& w);
+  void drop(std::uint64_t id) { waiters_.erase(id); }
+
+  // What ports and servers do.
+  void send(int to, const header& h, std::span<const std::byte> payload = {});
+  channel_server* server(std::uint32_t id) noexcept;
+  /// Claims the slot of waiter `owner` of this rank for `guard`; when `final`, also delivers
+  /// `value` (a receive with result ok) and completes it with `result`. True if the claim won.
+  bool claim_here(std::uint64_t owner, std::uint32_t guard, status result, std::span<const std::byte> value,
+                  bool final);
+  /// Completes waiter `owner` of this rank (a single operation, or one claimed earlier).
+  void complete_here(std::uint64_t owner, status result, std::span<const std::byte> value, bool committed);
+  /// complete_here on `rank`, by message when it is another.
+  void complete(const offer& o, status result, std::span<const std::byte> value = {});
+
+  /// The engine fiber's body: moves messages until the run is over everywhere, sleeping when
+  /// there is nothing to do. `live_fibers` is how many process fibers of this rank still run.
+  void serve(const std::size_t& live_fibers);
+  const outcome& result() const noexcept { return outcome_; }
+
+ private:
+  bool poll();
+  void handle(int from, const header& h, std::span<const std::byte> payload);
+  void control(int from, const header& h, std::span<const std::byte> payload);
+  void report_local_failure();
+  void drain();
+
+  MPI_Comm comm_;
+  int rank_ = 0, size_ = 1;
+  detail::runtime& rt_;
+  detail::group& top_;
+  std::unordered_map<std::uint64_t, detail::waiter*> waiters_;
+  std::uint64_t next_waiter_ = 1;
+  std::unordered_map<std::uint32_t, std::unique_ptr<channel_server>> servers_;
+  std::vector<std::pair<channels::channel_core*, std::unique_ptr<port>>> ports_;
+
+  struct pending_send {
+    std::vector<std::byte> bytes;
+    MPI_Request request;
+  };
+  std::deque<pending_send> sends_;
+  std::deque<std::pair<int, std::vector<std::byte>>> to_self_;  // messages to this rank
+  std::vector<std::uint64_t> sent_to_, received_from_;         // E4
+  std::vector<std::byte> inbox_;
+
+  bool failure_reported_ = false;  // this rank told rank 0 of its first failure
+  bool failure_relayed_ = false;   // (rank 0) the first failure went out to every rank
+  bool done_sent_ = false;
+  int done_ranks_ = 0;             // (rank 0)
+  bool finished_ = false;
+  outcome outcome_;
+};
+
+}  // namespace csp::mpi
