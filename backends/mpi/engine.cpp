@@ -116,14 +116,20 @@ void channel_server::fail_all(std::deque<offer>& q, status why) {
   for (offer& o : failing) {
     if (o.committed()) {
       eng_.complete(o, why);
-    } else if (o.rank == eng_.rank()) {
-      eng_.claim_here(o.owner, o.guard, why, {}, true);
     } else {
-      header h{.type = msg::claim, .kind = kind_bits(o.kind), .flags = flag::final | flag::no_reply, .result = why,
-               .channel = id_, .guard = o.guard, .owner = o.owner};
-      eng_.send(o.rank, h);
+      claim(o, flag::final | flag::no_reply, why, 0, {});
     }
   }
+}
+
+std::optional<bool> channel_server::claim(const offer& o, std::uint8_t flags, status result, std::uint64_t match,
+                                          std::span<const std::byte> value) {
+  if (o.rank == eng_.rank()) return eng_.claim_here(o.owner, o.guard, result, value, (flags & flag::final) != 0);
+  eng_.send(o.rank,
+            header{.type = msg::claim, .kind = kind_bits(o.kind), .flags = flags, .result = result, .channel = id_,
+                   .guard = o.guard, .owner = o.owner, .match = match},
+            value);
+  return std::nullopt;
 }
 
 // Claims are made one at a time: that of an owner on this rank is answered at once, that of
@@ -169,18 +175,14 @@ void channel_server::advance(decision d) {
       final = static_cast<std::size_t>(d.claimed) + 1 == seq.size();
       if (final && target == &d.receiver) value = d.sender.value;
     }
-    if (target->rank != eng_.rank()) {
-      d.match = next_match_++;
-      header h{.type = msg::claim, .kind = kind_bits(target->kind), .flags = static_cast<std::uint8_t>(final ? flag::final : 0),
-               .result = status::ok, .channel = id_, .guard = target->guard, .owner = target->owner, .match = d.match};
-      const int to = target->rank;
-      std::vector<std::byte> bytes(value.begin(), value.end());
+    d.match = next_match_++;
+    const std::optional<bool> yes =
+        claim(*target, static_cast<std::uint8_t>(final ? flag::final : 0), status::ok, d.match, value);
+    if (!yes) {  // sent (with a copy of `value`): wait for the reply
       flight_ = std::move(d);
-      eng_.send(to, h, bytes);
       return;
     }
-    const bool yes = eng_.claim_here(target->owner, target->guard, status::ok, value, final);
-    if (!settle(d, yes)) return;
+    if (!settle(d, *yes)) return;
   }
 }
 

@@ -45,7 +45,7 @@ struct offer {
   std::uint32_t guard = 0;
   detail::op_kind kind = detail::op_kind::recv;
   std::uint8_t flags = 0;
-  std::vector<std::byte> value;  // a send's value, encoded
+  std::vector<std::byte> value{};  // a send's value, encoded
 
   bool committed() const noexcept { return (flags & (flag::committed | flag::try_only)) != 0; }
   bool try_only() const noexcept { return (flags & flag::try_only) != 0; }
@@ -75,8 +75,8 @@ class channel_server {
       deliver,  // the buffer's first value to a receiver: claim the receiver
       meet,     // a rendezvous: claim `first`, then the other, in the order of their owners
     } kind;
-    offer sender;
-    offer receiver;
+    offer sender{};
+    offer receiver{};
     int claimed = 0;           // meet: how many of its claims won (see advance)
     std::uint64_t match = 0;   // the claim in flight, 0 if none
   };
@@ -89,6 +89,10 @@ class channel_server {
   }
   void store(std::vector<std::byte> value);
   void fail_all(std::deque<offer>& q, status why);
+  /// Claims o's slot: on this rank at once (the result says whether the claim won), on
+  /// another by a message whose reply comes to on_claim_reply with `match` (nullopt).
+  std::optional<bool> claim(const offer& o, std::uint8_t flags, status result, std::uint64_t match,
+                            std::span<const std::byte> value);
   /// Makes the next claim of d, or finishes it; returns with d in flight or decided.
   void advance(decision d);
   /// Goes on with d after its claim in flight was answered.
