@@ -111,14 +111,14 @@ class backend final : public detail::backend {
     ::tbb::this_task_arena::isolate([&] {
       ::tbb::parallel_for(::tbb::blocked_range<std::size_t>(0, n, grain),
                           [&](const ::tbb::blocked_range<std::size_t>& r) {
-                            sanitizer::acquire(&started);
+                            sanitizer::chunk_begins(&started);
                             try {
                               chunk(context, r.begin(), r.end());
                             } catch (...) {
-                              sanitizer::release(&ended);  // libtbb carries the exception over
+                              sanitizer::chunk_ends(&ended);  // libtbb carries the exception over
                               throw;
                             }
-                            sanitizer::release(&ended);
+                            sanitizer::chunk_ends(&ended);
                           });
     });
   }

@@ -20,7 +20,8 @@ namespace {
 void* make_fiber() { return __tsan_create_fiber(0); }
 void drop_fiber(void* fiber) { __tsan_destroy_fiber(fiber); }
 
-/// Released by every process that ends, acquired by every process that starts or resumes.
+/// Released by every process and loop chunk that ends, acquired by every process that starts
+/// or resumes and every chunk that starts.
 char ended_processes;
 
 void enter(void* fiber, const void* tag) {
@@ -39,6 +40,16 @@ void to_dispatcher() { __tsan_switch_to_fiber(dispatcher(), 0); }
 
 void release(const void* tag) { __tsan_release(const_cast<void*>(tag)); }
 void acquire(const void* tag) { __tsan_acquire(const_cast<void*>(tag)); }
+
+void chunk_begins(const void* tag) {
+  __tsan_acquire(&ended_processes);
+  __tsan_acquire(const_cast<void*>(tag));
+}
+
+void chunk_ends(const void* tag) {
+  __tsan_release(const_cast<void*>(tag));
+  __tsan_release(&ended_processes);
+}
 
 }  // namespace csp::tbb::sanitizer
 

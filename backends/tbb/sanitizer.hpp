@@ -21,7 +21,9 @@
 // coroutine) to the next task, on any thread; and the processes that take turns on a worker
 // share its thread-locals. So every switch between a process and its thread's dispatcher
 // carries the history of the one left to the one entered, and a process that ends also
-// publishes its history to every process that starts or resumes afterwards. The price: a race
+// publishes its history to every process that starts or resumes afterwards, and to every chunk
+// of a parallel loop that starts afterwards (a chunk runs on its thread's dispatcher, maybe on
+// the stack an ended process left; a chunk that ends publishes its history the same way). The price: a race
 // between two processes is hidden when one of them suspended or ended on a worker before the
 // other ran there. Races among processes running at the same time, and every order that csp
 // itself must provide (channels, parkers, timers), are still checked; and the thread and
@@ -46,6 +48,11 @@ void to_dispatcher();
 /// What the caller did so far happens before whatever follows an acquire() of `tag`.
 void release(const void* tag);
 void acquire(const void* tag);
+/// A chunk of a parallel loop starts on the calling thread's dispatcher, after what was
+/// released on `tag` and after every process that has ended / the chunk has ended, released
+/// on `tag` and to every process and chunk that starts afterwards.
+void chunk_begins(const void* tag);
+void chunk_ends(const void* tag);
 #else
 inline void* make_fiber() { return nullptr; }
 inline void drop_fiber(void*) {}
@@ -54,6 +61,8 @@ inline void leave() {}
 inline void to_dispatcher() {}
 inline void release(const void*) {}
 inline void acquire(const void*) {}
+inline void chunk_begins(const void*) {}
+inline void chunk_ends(const void*) {}
 #endif
 
 }  // namespace csp::tbb::sanitizer
