@@ -11,6 +11,8 @@ packages=(
   cmake ninja-build g++ pkg-config          # toolchain (g++ brings the sanitizer runtimes)
   libboost-fiber-dev libboost-context-dev   # the fiber backend
   libtbb-dev                                # the tbb backend
+  openmpi-bin libopenmpi-dev                # the mpi backend (mpirun, mpi.h)
+  iproute2                                  # the mpi two-host test (ip netns)
   libfmt-dev libcli11-dev                   # formatting, command-line flags
   libtomlplusplus-dev                       # the configuration file
   libcereal-dev                             # codecs of user types

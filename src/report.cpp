@@ -8,23 +8,20 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
 
 #include <channels/channel_core.hpp>
 
 namespace csp::detail {
 namespace {
 
-struct node {
-  const process_state* proc;
-  const waiter* wait;
-  std::vector<std::pair<std::size_t, std::string>> out;  // (node, why)
-};
-
 std::string describe_entry(const wait_entry& e) {
   return fmt::format("{} '{}' ({} of {})", e.kind == op_kind::recv ? "receive on" : "send on",
                      e.channel->name(), e.channel->flavor(), e.channel->type());
 }
+
+// A single operation waits on its one entry; an alt on the guards it enabled (linked: in a
+// channel's queue, or posted to a remote channel's home).
+bool waits_on(const waiter& w, const wait_entry& e) { return w.entries.size() == 1 || e.linked; }
 
 std::string describe_wait(const waiter& w) {
   if (w.joining != nullptr) return fmt::format("waits for its sub-network '{}' to end", w.joining->name);
@@ -32,47 +29,42 @@ std::string describe_wait(const waiter& w) {
   std::string s = "waits in an alt to";
   const char* sep = " ";
   for (const wait_entry& e : w.entries) {
-    if (!e.linked) continue;
+    if (!waits_on(w, e)) continue;
     s += sep + describe_entry(e);
     sep = ", or ";
   }
   return s;
 }
 
-bool holds(const process_state& p, const channels::channel_core* c, op_kind side) {
-  return std::any_of(p.ends.begin(), p.ends.end(),
-                     [&](const end_ref& e) { return e.channel.get() == c && e.side == side; });
+std::string group_key(const group& g, int rank) { return fmt::format("group {}:{}", rank, static_cast<const void*>(&g)); }
+
+std::string shown(const blocked_process& p) {
+  return p.rank < 0 ? fmt::format("'{}'", p.name) : fmt::format("'{}' (rank {})", p.name, p.rank);
 }
 
-std::vector<node> build_graph(const std::vector<group*>& groups) {
+struct node {
+  const blocked_process* proc;
+  std::vector<std::pair<std::size_t, std::string>> out;  // (node, why)
+};
+
+bool holds(const blocked_process& p, const std::string& key, op_kind side) {
+  return std::any_of(p.holds.begin(), p.holds.end(), [&](const auto& h) { return h.first == key && h.second == side; });
+}
+
+std::vector<node> build_graph(const std::vector<blocked_process>& blocked) {
   std::vector<node> nodes;
-  std::map<const process_state*, std::size_t> index;
-  for (group* g : groups) {
-    for (auto& p : g->processes) {
-      if (const waiter* w = p->blocked_on.load(std::memory_order_acquire)) {
-        index[p.get()] = nodes.size();
-        nodes.push_back({p.get(), w, {}});
-      }
-    }
-  }
+  for (const blocked_process& p : blocked) nodes.push_back({&p, {}});
   for (node& n : nodes) {
-    for (const wait_entry& e : n.wait->entries) {
-      if (!e.linked) continue;  // a disabled guard, or a timeout/skip guard
-      const op_kind other = e.kind == op_kind::recv ? op_kind::send : op_kind::recv;
-      for (const node& m : nodes) {
-        if (&m != &n && holds(*m.proc, e.channel, other)) {
-          n.out.emplace_back(index[m.proc], fmt::format(
-              "waits to {} '{}', of which '{}' holds a {} end", e.kind == op_kind::recv ? "receive on" : "send on",
-              e.channel->name(), m.proc->name, other == op_kind::recv ? "reader" : "writer"));
-        }
-      }
-    }
-    if (n.wait->joining != nullptr) {
-      for (auto& child : n.wait->joining->processes) {
-        if (auto it = index.find(child.get()); it != index.end()) {
-          n.out.emplace_back(it->second, fmt::format("waits for its sub-network '{}', in which '{}' is blocked",
-                                                     n.wait->joining->name, child->name));
-        }
+    for (const blocked_process::want& w : n.proc->wants) {
+      const op_kind other = w.kind == op_kind::recv ? op_kind::send : op_kind::recv;
+      for (std::size_t m = 0; m < nodes.size(); ++m) {
+        const blocked_process& q = *nodes[m].proc;
+        if (&nodes[m] == &n || !holds(q, w.key, other)) continue;
+        n.out.emplace_back(m, w.joining ? fmt::format("waits for its sub-network '{}', in which {} is blocked",
+                                                      w.what, shown(q))
+                                        : fmt::format("waits to {} '{}', of which {} holds a {} end",
+                                                      w.kind == op_kind::recv ? "receive on" : "send on", w.what,
+                                                      shown(q), other == op_kind::recv ? "reader" : "writer"));
       }
     }
   }
@@ -107,12 +99,34 @@ std::vector<std::size_t> find_cycle(const std::vector<node>& nodes) {
 
 }  // namespace
 
-std::string describe_deadlock(const std::vector<group*>& groups) {
-  const std::vector<node> nodes = build_graph(groups);
+std::vector<blocked_process> blocked_processes(const std::vector<group*>& groups, const channel_key& key, int rank) {
+  std::vector<blocked_process> out;
+  for (group* g : groups) {
+    for (auto& p : g->processes) {
+      const waiter* w = p->blocked_on.load(std::memory_order_acquire);
+      if (w == nullptr) continue;
+      blocked_process b{.name = p->name, .rank = rank, .doing = describe_wait(*w)};
+      if (w->joining != nullptr) {
+        b.wants.push_back({group_key(*w->joining, rank), w->joining->name, op_kind::recv, true});
+      } else {
+        for (const wait_entry& e : w->entries) {
+          if (waits_on(*w, e)) b.wants.push_back({key(*e.channel), e.channel->name(), e.kind, false});
+        }
+      }
+      for (const end_ref& e : p->ends) b.holds.emplace_back(key(*e.channel), e.side);
+      b.holds.emplace_back(group_key(*g, rank), op_kind::send);  // a member of its network
+      out.push_back(std::move(b));
+    }
+  }
+  return out;
+}
+
+std::string describe_deadlock(const std::vector<blocked_process>& blocked) {
+  const std::vector<node> nodes = build_graph(blocked);
   std::string s = fmt::format(
       "deadlock: {} process{} blocked and none can proceed (none waits on a timer)\n",
       nodes.size(), nodes.size() == 1 ? " is" : "es are");
-  for (const node& n : nodes) s += fmt::format("  '{}' {}\n", n.proc->name, describe_wait(*n.wait));
+  for (const node& n : nodes) s += fmt::format("  {} {}\n", shown(*n.proc), n.proc->doing);
   const std::vector<std::size_t> cycle = find_cycle(nodes);
   if (cycle.empty()) {
     s += "no wait-for cycle: these processes wait on channels whose other ends no blocked "
@@ -120,19 +134,24 @@ std::string describe_deadlock(const std::vector<group*>& groups) {
     return s;
   }
   s += "wait-for cycle:";
-  for (std::size_t v : cycle) s += fmt::format(" '{}' ->", nodes[v].proc->name);
-  s += fmt::format(" '{}'\n", nodes[cycle.front()].proc->name);
+  for (std::size_t v : cycle) s += fmt::format(" {} ->", shown(*nodes[v].proc));
+  s += fmt::format(" {}\n", shown(*nodes[cycle.front()].proc));
   for (std::size_t i = 0; i < cycle.size(); ++i) {
     const node& from = nodes[cycle[i]];
     const std::size_t to = cycle[(i + 1) % cycle.size()];
     for (const auto& [w, why] : from.out) {
       if (w == to) {
-        s += fmt::format("  '{}' {}\n", from.proc->name, why);
+        s += fmt::format("  {} {}\n", shown(*from.proc), why);
         break;
       }
     }
   }
   return s;
+}
+
+std::string describe_deadlock(const std::vector<group*>& groups) {
+  return describe_deadlock(blocked_processes(
+      groups, [](const channels::channel_core& c) { return fmt::format("{}", static_cast<const void*>(&c)); }));
 }
 
 }  // namespace csp::detail

@@ -10,10 +10,13 @@
 #include <chrono>
 #include <exception>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include <csp/codec.hpp>
+#include <csp/detail/report.hpp>
 #include <csp/errors.hpp>
 
 namespace csp::mpi {
@@ -66,6 +69,7 @@ outcome failure_from(const std::string& text) {
 }  // namespace
 
 std::exception_ptr error_of(const outcome& o) {
+  if (o.deadlock) return std::make_exception_ptr(csp::deadlock(o.message));
   return std::make_exception_ptr(
       csp::process_error(o.process, std::make_exception_ptr(csp::error(fmt::format("rank {}: {}", o.rank, o.message)))));
 }
@@ -308,6 +312,7 @@ void port::post(detail::wait_entry& e, std::uint8_t flags) {
   if (w.remote_id == 0) w.remote_id = eng_.enroll(w);
   offer o{.rank = eng_.rank(), .owner = w.remote_id, .guard = static_cast<std::uint32_t>(e.index), .kind = e.kind,
           .flags = flags};
+  e.linked = (flags & flag::try_only) == 0;  // posted: what the deadlock report says it waits on
   if (e.kind == detail::op_kind::send) e.channel->codec().encode(e.data, o.value);
   if (home_ == eng_.rank()) {
     eng_.server(id_)->on_offer(std::move(o));
@@ -343,6 +348,7 @@ bool port::enable(detail::wait_entry& e) {
 
 void port::disable(detail::wait_entry& e) {
   detail::waiter& w = *e.owner;
+  e.linked = false;
   if (w.remote_id != 0) {
     eng_.drop(w.remote_id);
     const std::uint64_t id = w.remote_id;
@@ -420,6 +426,7 @@ void engine::send(int to, const header& h, std::span<const std::byte> payload) {
   check(MPI_Isend(p.bytes.data(), static_cast<int>(p.bytes.size()), MPI_BYTE, to, tag, comm_, &p.request),
         "MPI_Isend");
   ++sent_to_[static_cast<std::size_t>(to)];
+  if (is_data(h.type)) ++data_sent_;
 }
 
 bool engine::claim_here(std::uint64_t owner, std::uint32_t guard, status result, std::span<const std::byte> value,
@@ -500,6 +507,16 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
     case msg::failed:
     case msg::done:
     case msg::finish: control(from, h, payload); break;
+    case msg::probe:
+      send(0, header{.type = msg::probe_reply, .result = passive() ? status::ok : status::would_block, .match = h.match},
+           counts());
+      break;
+    case msg::probe_reply: on_probe_reply(from, h, payload); break;
+    case msg::report: send(0, header{.type = msg::report_reply}, describe_blocked()); break;
+    case msg::report_reply: on_report_reply(from, payload); break;
+    case msg::deadlock:
+      found_deadlock(std::string(reinterpret_cast<const char*>(payload.data()), payload.size()));
+      break;
   }
 }
 
@@ -510,6 +527,7 @@ void engine::control(int from, const header& h, std::span<const std::byte> paylo
   const std::string text(reinterpret_cast<const char*>(payload.data()), payload.size());
   switch (h.type) {
     case msg::failed: {
+      if (outcome_.deadlock) break;  // the deadlock's abort made it fail: the deadlock is the outcome
       const outcome o = failure_from(text);
       if (rank_ == 0) {
         if (failure_relayed_) break;
@@ -529,14 +547,14 @@ void engine::control(int from, const header& h, std::span<const std::byte> paylo
     }
     case msg::done:
       if (++done_ranks_ == size_) {
-        const std::string out = outcome_.ok ? std::string() : failure_text(outcome_);
-        const header f{.type = msg::finish, .result = outcome_.ok ? status::ok : status::poisoned};
+        const std::string out = outcome_.ok ? std::string() : outcome_.deadlock ? outcome_.message : failure_text(outcome_);
+        const header f{.type = msg::finish, .kind = static_cast<std::uint8_t>(outcome_.ok ? 0 : outcome_.deadlock ? 2 : 1)};
         for (int r = 0; r < size_; ++r) send(r, f, std::as_bytes(std::span(out)));
       }
       break;
     case msg::finish:
       finished_ = true;
-      outcome_ = h.result == status::ok ? outcome{} : failure_from(text);
+      outcome_ = h.kind == 0 ? outcome{} : h.kind == 2 ? outcome{.ok = false, .deadlock = true, .message = text} : failure_from(text);
       break;
     default:
       break;
@@ -588,6 +606,7 @@ bool engine::poll() {
     const std::vector<std::byte> bytes = std::move(inbox_);
     inbox_.clear();
     const header h = unpack(bytes, payload);
+    if (is_data(h.type)) ++data_received_;
     handle(st.MPI_SOURCE, h, payload);
     any = true;
   }
@@ -602,6 +621,7 @@ bool engine::poll() {
 
 void engine::serve(const std::size_t& live_fibers) {
   using namespace std::chrono;
+  live_ = &live_fibers;
   auto last_progress = steady_clock::now();
   microseconds nap{10};
   while (!finished_) {
@@ -620,14 +640,122 @@ void engine::serve(const std::size_t& live_fibers) {
     }
     // Nothing moved. Spin (yielding to any process that is ready) for a while after the last
     // progress, then sleep, longer each time up to 1 ms: an idle rank does not burn its core.
-    if (steady_clock::now() - last_progress < microseconds{100}) {
+    const auto now = steady_clock::now();
+    if (now - last_progress < microseconds{100}) {
       boost::this_fiber::yield();
     } else {
+      // Quiet for a while: rank 0 asks whether everything everywhere is stuck (E5).
+      if (rank_ == 0 && wave_replies_ == 0 && report_replies_ < 0 && outcome_.ok && !failure_relayed_ &&
+          now >= next_wave_ && passive()) {
+        start_wave();
+        continue;
+      }
       boost::this_fiber::sleep_for(nap);
       nap = std::min(nap * 2, microseconds{1000});
     }
   }
   drain();
+}
+
+// ---------------------------------------------------------------------------------------
+// Global deadlock (E5; README.md, "Global deadlock").
+
+bool engine::passive() const noexcept { return rt_.running() == 1 && to_self_.empty(); }
+
+std::vector<std::byte> engine::counts() const {
+  return csp::encode(std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>{data_sent_, data_received_, *live_});
+}
+
+void engine::start_wave() {
+  ++wave_;
+  this_wave_.assign(static_cast<std::size_t>(size_), sample{});
+  wave_replies_ = size_;  // this rank's sample is the first
+  for (int r = 1; r < size_; ++r) send(r, header{.type = msg::probe, .match = wave_});
+  on_probe_reply(0, header{.type = msg::probe_reply, .match = wave_}, counts());
+}
+
+void engine::on_probe_reply(int from, const header& h, std::span<const std::byte> payload) {
+  if (h.match != wave_ || wave_replies_ == 0) return;
+  const auto [sent, received, live] = csp::decode<std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>>(payload);
+  this_wave_[static_cast<std::size_t>(from)] = {
+      .passive = h.result == status::ok, .sent = sent, .received = received, .live = live};
+  if (--wave_replies_ > 0) return;
+  std::uint64_t total_sent = 0, total_received = 0, total_live = 0;
+  bool all_passive = true;
+  for (const sample& x : this_wave_) {
+    all_passive = all_passive && x.passive;
+    total_sent += x.sent;
+    total_received += x.received;
+    total_live += x.live;
+  }
+  const bool stuck = all_passive && total_sent == total_received && total_live > 0 && this_wave_ == last_wave_;
+  last_wave_ = this_wave_;
+  if (stuck && outcome_.ok && !failure_relayed_) {
+    report_replies_ = size_;
+    rank_reports_.assign(static_cast<std::size_t>(size_), {});
+    for (int r = 1; r < size_; ++r) send(r, header{.type = msg::report});
+    on_report_reply(0, describe_blocked());
+    return;
+  }
+  // All passive (the first of two waves): the next comes soon. Otherwise something runs: the
+  // waves thin out, to one per 100 ms, while it does.
+  using namespace std::chrono;
+  wave_gap_ = all_passive ? microseconds{200} : std::min(wave_gap_ * 2, microseconds{100'000});
+  next_wave_ = steady_clock::now() + wave_gap_;
+}
+
+namespace {
+// A blocked process on the wire: name, rank, doing, wants (key, what, kind, joining), holds.
+using wire_want = std::tuple<std::string, std::string, std::uint8_t, bool>;
+using wire_process = std::tuple<std::string, int, std::string, std::vector<wire_want>,
+                                std::vector<std::pair<std::string, std::uint8_t>>>;
+}  // namespace
+
+// This rank's blocked processes. A channel of the top-level network is known by its index
+// there, the same on every rank; any other channel lives on this rank only.
+std::vector<std::byte> engine::describe_blocked() const {
+  std::unordered_map<const channels::channel_core*, std::size_t> index;
+  for (std::size_t i = 0; i < top_.channels.size(); ++i) index.emplace(top_.channels[i].get(), i);
+  auto key = [&](const channels::channel_core& c) {
+    auto it = index.find(&c);
+    return it != index.end() ? fmt::format("channel {}", it->second)
+                             : fmt::format("channel {}:{}", rank_, static_cast<const void*>(&c));
+  };
+  std::vector<wire_process> wire;
+  for (const detail::blocked_process& b : detail::blocked_processes(rt_.groups(), key, rank_)) {
+    std::vector<wire_want> wants;
+    for (const auto& w : b.wants) wants.emplace_back(w.key, w.what, kind_bits(w.kind), w.joining);
+    std::vector<std::pair<std::string, std::uint8_t>> holds;
+    for (const auto& [k, side] : b.holds) holds.emplace_back(k, kind_bits(side));
+    wire.emplace_back(b.name, b.rank, b.doing, std::move(wants), std::move(holds));
+  }
+  return csp::encode(wire);
+}
+
+void engine::on_report_reply(int from, std::span<const std::byte> payload) {
+  if (report_replies_ <= 0) return;
+  rank_reports_[static_cast<std::size_t>(from)].assign(payload.begin(), payload.end());
+  if (--report_replies_ > 0) return;
+  std::vector<detail::blocked_process> all;
+  for (const std::vector<std::byte>& bytes : rank_reports_) {
+    for (auto& [name, rank, doing, wants, holds] : csp::decode<std::vector<wire_process>>(bytes)) {
+      detail::blocked_process b{.name = std::move(name), .rank = rank, .doing = std::move(doing)};
+      for (auto& [k, what, kind, joining] : wants) b.wants.push_back({std::move(k), std::move(what), kind_of(kind), joining});
+      for (auto& [k, side] : holds) b.holds.emplace_back(std::move(k), kind_of(side));
+      all.push_back(std::move(b));
+    }
+  }
+  const std::string report = detail::describe_deadlock(all);
+  for (int r = 1; r < size_; ++r) send(r, header{.type = msg::deadlock}, std::as_bytes(std::span(report)));
+  found_deadlock(report);
+}
+
+// Fails the run on this rank with the report: every process here is woken and ends.
+void engine::found_deadlock(const std::string& report) {
+  if (!outcome_.ok) return;
+  outcome_ = {.ok = false, .deadlock = true, .message = report};
+  failure_reported_ = true;  // rank 0 knows: it found it
+  rt_.fail(top_, std::make_exception_ptr(csp::deadlock(report)));
 }
 
 // E4: every rank learns how many messages were sent to it, and receives them all, before the

@@ -14,10 +14,18 @@
 //       never matched twice.
 //   E4  Every message on the run's communicator is counted by sender and receiver; the run
 //       ends only after every rank has received all that was sent to it (finish()).
+//   E5  A rank is passive when every process of it is ended or in an untimed wait and no
+//       message to itself is queued: only a data message (is_data) can make it active again.
+//       Rank 0 declares a global deadlock only after two waves of probes in a row found every
+//       rank passive with the same data-message counts, sent equal to received in total, and
+//       some process alive. Every rank's counts were then constant over an interval holding
+//       the start of the second wave, so at that instant no data message was in flight and no
+//       rank could become active: nothing anywhere can move (README.md, "Global deadlock").
 #pragma once
 
 #include <mpi.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -134,13 +142,14 @@ class port final : public detail::remote_port {
 /// The outcome of a run as rank 0 decides it and every rank reports it.
 struct outcome {
   bool ok = true;
-  std::string process;  // the first process that failed, "" if none
-  int rank = -1;        // its rank
-  std::string message;  // its error
+  bool deadlock = false;  // not ok: a global deadlock, whose report is `message`
+  std::string process{};  // the first process that failed, "" if none
+  int rank = -1;          // its rank
+  std::string message{};  // its error, or the deadlock report
 };
 
-/// The error run() throws on every rank for a failed outcome:
-/// "process 'NAME' failed: rank R: MESSAGE".
+/// The error run() throws on every rank for an outcome that is not ok:
+/// "process 'NAME' failed: rank R: MESSAGE", or csp::deadlock with the report.
 std::exception_ptr error_of(const outcome& o);
 
 class engine {
@@ -187,6 +196,14 @@ class engine {
   void control(int from, const header& h, std::span<const std::byte> payload);
   void report_local_failure();
   void drain();
+  // Global deadlock detection (E5).
+  bool passive() const noexcept;
+  std::vector<std::byte> counts() const;
+  void start_wave();
+  void on_probe_reply(int from, const header& h, std::span<const std::byte> payload);
+  void on_report_reply(int from, std::span<const std::byte> payload);
+  std::vector<std::byte> describe_blocked() const;
+  void found_deadlock(const std::string& report);
 
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;
@@ -204,6 +221,7 @@ class engine {
   std::deque<pending_send> sends_;
   std::deque<std::pair<int, std::vector<std::byte>>> to_self_;  // messages to this rank
   std::vector<std::uint64_t> sent_to_, received_from_;         // E4
+  std::uint64_t data_sent_ = 0, data_received_ = 0;            // E5: to and from other ranks
   std::vector<std::byte> inbox_;
 
   bool failure_reported_ = false;  // this rank told rank 0 of its first failure
@@ -212,6 +230,21 @@ class engine {
   int done_ranks_ = 0;             // (rank 0)
   bool finished_ = false;
   outcome outcome_;
+
+  // (rank 0) The detection's waves: each rank's sample (passive, sent, received, live).
+  struct sample {
+    bool passive = false;
+    std::uint64_t sent = 0, received = 0, live = 0;
+    bool operator==(const sample&) const = default;
+  };
+  std::uint64_t wave_ = 0;    // the wave in flight, or the last one
+  int wave_replies_ = 0;      // replies still expected for wave_; 0 when none is in flight
+  std::vector<sample> this_wave_, last_wave_;
+  std::chrono::steady_clock::time_point next_wave_{};
+  std::chrono::microseconds wave_gap_{200};
+  int report_replies_ = -1;   // replies still expected to `report`; -1 before a deadlock
+  std::vector<std::vector<std::byte>> rank_reports_;  // each rank's blocked processes, encoded
+  const std::size_t* live_ = nullptr;  // serve()'s live_fibers
 };
 
 }  // namespace csp::mpi

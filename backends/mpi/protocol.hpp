@@ -27,10 +27,22 @@ enum class msg : std::uint8_t {
                 // [value delivered to a receive]
   complete,     // the owner's operation is decided: owner, result, [value for a receive]
   // control, any rank <-> rank 0
-  failed,       // a process failed: text = "process\nmessage"
-  done,         // every process of the sending rank has ended
-  finish,       // rank 0 -> all: the run is over; result ok or not, text = the error
+  failed,        // a process failed: text = "process\nrank\nmessage"
+  done,          // every process of the sending rank has ended
+  finish,        // rank 0 -> all: the run is over; kind = outcome (0 ok, 1 failed, 2 deadlock),
+                 // text = the failure or the deadlock report
+  // global deadlock detection (engine.hpp, E5), rank 0 <-> any rank
+  probe,         // rank 0 -> all: wave `match`: are you passive, and what are your counts?
+  probe_reply,   // match = the wave, result ok if passive; payload = counts (u64 sent,
+                 // received, live processes)
+  report,        // rank 0 -> all: the run is deadlocked; describe your blocked processes
+  report_reply,  // payload = csp::encode of the rank's blocked processes
+  deadlock,      // rank 0 -> all: fail the run with this report (text)
 };
+
+/// Whether a message is part of the channel protocol, as opposed to control: only these can
+/// wake a process, so only these are counted by the deadlock detection (engine.hpp, E5).
+constexpr bool is_data(msg m) noexcept { return m <= msg::complete; }
 
 /// Bits of header::flags.
 namespace flag {
