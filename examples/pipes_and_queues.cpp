@@ -28,6 +28,9 @@
 #include <string>
 #include <vector>
 
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+
 #include <csp/csp.hpp>
 
 #include "flags.hpp"
@@ -39,6 +42,11 @@ struct parcel {
   std::string label;
   std::vector<double> contents;
   bool operator==(const parcel&) const = default;
+  /// cereal serialization: the codec that carries a parcel between ranks (docs/codecs.md).
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(number, label, contents);
+  }
 };
 
 parcel make_parcel(std::size_t number) {

@@ -34,6 +34,8 @@
 #include <string>
 #include <vector>
 
+#include <cereal/types/vector.hpp>
+
 #include <csp/csp.hpp>
 
 #include "flags.hpp"
@@ -49,6 +51,11 @@ struct task {
   std::size_t id;  // the client's own numbering
   kind what;
   std::vector<number> args;
+  /// cereal serialization: the codec that carries a task between ranks (docs/codecs.md).
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(client, id, what, args);
+  }
 };
 
 struct result {
