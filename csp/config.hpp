@@ -15,6 +15,8 @@
 //   --csp-config=FILE   CSP_CONFIG                             (none)   the TOML file of the keys below
 //                                    mpi.placement."PATTERN"   (none)   the rank, or an array of ranks, of the
 //                                                                       processes whose name matches PATTERN
+//                                    mpi.failure_timeout_ms    5000     silence after which a rank counts as
+//                                                                       lost, 100 to 86400000
 //                                    cuda.require_device       false    without a GPU: fail (true), or run the
 //                                                                       stages on the host (false)
 //                                    cuda.batch                65536    values per batch sent to the GPU, >= 1
@@ -70,6 +72,9 @@ struct config {
   struct mpi_options {
     /// In file order, so that the backend can let the first matching rule decide.
     std::vector<placement_rule> placement{};
+    /// How long a rank may send no heartbeat before the others end the run, naming it as
+    /// lost (killed, crashed, or its host unreachable). backends/mpi/README.md, "A rank that dies".
+    int failure_timeout_ms = 5000;
   };
   mpi_options mpi{};
 

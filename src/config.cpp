@@ -99,7 +99,7 @@ int parse_threads(std::string_view text, std::string_view source) {
 // The table --csp-help prints; the defaults are those of config{} itself.
 std::string help_text() {
   const config d;
-  const std::array<std::array<std::string, 5>, 10> rows{{
+  const std::array<std::array<std::string, 5>, 11> rows{{
       {"flag", "variable", "config file key", "default", "what"},
       {"--csp-backend=NAME", "CSP_BACKEND", "backend", d.backend,
        fmt::format("where processes run: {} (known: {})", join(config::built_backends()),
@@ -110,6 +110,8 @@ std::string help_text() {
       {"", "", "mpi.placement.\"PATTERN\"", "(none)",
        "rank, or array of ranks, of the processes whose name matches PATTERN (* and ?)"},
       {"", "", "", "", "  (in file order; unplaced processes go round-robin)"},
+      {"", "", "mpi.failure_timeout_ms", fmt::to_string(d.mpi.failure_timeout_ms),
+       "silence (ms) after which a rank counts as lost, 100 to 86400000"},
       {"", "", "cuda.require_device", d.cuda.require_device ? "true" : "false",
        "without a GPU: fail (true), or run the stages on the host (false)"},
       {"", "", "cuda.batch", fmt::to_string(d.cuda.batch), "values per batch sent to the GPU, at least 1"},
@@ -175,6 +177,10 @@ void config::validate() const {
   }
   if (cuda.streams < 1 || cuda.streams > max_streams) {
     throw bad_config(fmt::format("cuda.streams = {} is out of range; accepted: {}", cuda.streams, accepted_streams));
+  }
+  if (mpi.failure_timeout_ms < 100 || mpi.failure_timeout_ms > max_failure_timeout_ms) {
+    throw bad_config(fmt::format("mpi.failure_timeout_ms = {} is out of range; accepted: {}", mpi.failure_timeout_ms,
+                                 accepted_failure_timeout));
   }
   for (const placement_rule& rule : mpi.placement) {
     const bool negative = std::any_of(rule.ranks.begin(), rule.ranks.end(), [](int r) { return r < 0; });

@@ -206,7 +206,7 @@ class file_reader {
       } else if (k->str() == "threads") {
         p_.cfg.threads = static_cast<int>(integer(*v, path, 1, max_threads, accepted_threads));
       } else if (k->str() == "mpi") {
-        read_mpi(table(*v, path, "a table with the key placement"));
+        read_mpi(table(*v, path, "a table with the keys placement, failure_timeout_ms"));
       } else if (k->str() == "cuda") {
         read_cuda(table(*v, path, "a table with the keys require_device, batch, streams"));
       } else {
@@ -233,7 +233,12 @@ class file_reader {
   void read_mpi(const toml::table& t) {
     for (const auto& [k, v] : in_file_order(t)) {
       const std::string path = "mpi." + name(*k);
-      if (k->str() != "placement") unknown(*k, path, "in [mpi]: placement");
+      if (k->str() == "failure_timeout_ms") {
+        p_.cfg.mpi.failure_timeout_ms =
+            static_cast<int>(integer(*v, path, 100, max_failure_timeout_ms, accepted_failure_timeout));
+        continue;
+      }
+      if (k->str() != "placement") unknown(*k, path, "in [mpi]: placement, failure_timeout_ms");
       for (const auto& [pattern, ranks] : in_file_order(table(*v, path, "a table of process-name patterns to ranks"))) {
         p_.cfg.mpi.placement.push_back({doc_.restore(pattern->str()), read_ranks(*ranks, path + "." + name(*pattern))});
       }

@@ -18,6 +18,8 @@ inline constexpr int max_streams = 64;
 inline constexpr std::string_view accepted_threads = "an integer from 1 to 1024";
 inline constexpr std::string_view accepted_batch = "an integer of at least 1";
 inline constexpr std::string_view accepted_streams = "an integer from 1 to 64";
+inline constexpr int max_failure_timeout_ms = 86'400'000;  // a day
+inline constexpr std::string_view accepted_failure_timeout = "an integer from 100 to 86400000 (milliseconds)";
 inline constexpr std::string_view accepted_ranks =
     "a rank (an integer from 0 to 2147483647) or a non-empty array of ranks";
 

@@ -9,9 +9,12 @@
 
 #include <boost/fiber/all.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,6 +26,7 @@
 #include <backends/fiber/parker.hpp>
 #include <backends/mpi/engine.hpp>
 #include <backends/mpi/placement.hpp>
+#include <backends/mpi/watchdog.hpp>
 #include <channels/channel_core.hpp>
 #include <csp/errors.hpp>
 
@@ -31,20 +35,24 @@ namespace {
 
 namespace bf = boost::fibers;
 
-/// MPI_Init_thread on first use, MPI_Finalize at exit, unless the program initialized MPI.
-void ensure_mpi() {
+/// Set when a run lost a rank: MPI_Finalize would wait for it for ever, so it is skipped.
+std::atomic<bool> peer_lost{false};
+
+/// MPI_Init_thread on first use (MPI_THREAD_MULTIPLE, for the watchdog's thread), MPI_Finalize
+/// at exit, unless the program initialized MPI. Returns the thread level MPI provides.
+int ensure_mpi() {
   static const bool ours = [] {
     int initialized = 0;
     MPI_Initialized(&initialized);
     if (initialized) return false;
     int provided = 0;
-    if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
+    if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS) {
       throw config_error("backend 'mpi': MPI_Init_thread failed");
     }
     std::atexit([] {
       int finalized = 0;
       MPI_Finalized(&finalized);
-      if (!finalized) MPI_Finalize();
+      if (!finalized && !peer_lost.load()) MPI_Finalize();
     });
     return true;
   }();
@@ -57,11 +65,13 @@ void ensure_mpi() {
         "that runs the rank's processes, so initialize it with MPI_Init_thread(..., MPI_THREAD_SERIALIZED, ...) "
         "or let csp do it");
   }
+  return provided;
 }
 
 class backend final : public detail::backend {
  public:
-  explicit backend(std::vector<config::placement_rule> rules) : rules_(std::move(rules)) {}
+  backend(std::vector<config::placement_rule> rules, std::chrono::milliseconds failure_timeout, bool watched)
+      : rules_(std::move(rules)), failure_timeout_(failure_timeout), watched_(watched) {}
 
   const char* name() const noexcept override { return "mpi"; }
 
@@ -121,6 +131,11 @@ class backend final : public detail::backend {
       eng.install_port(id, core, home);
     }
 
+    // Without MPI_THREAD_MULTIPLE (a program that initialized MPI itself) there is no watchdog:
+    // a lost rank is then noticed only by mpirun.
+    std::optional<watchdog> dog;
+    if (watched_) dog.emplace(comm, failure_timeout_);
+    eng.watch(dog ? &*dog : nullptr);
     std::exception_ptr error;
     std::thread runner([&] {
       fiber::prepare_thread();
@@ -146,6 +161,8 @@ class backend final : public detail::backend {
       }
     });
     runner.join();
+    if (dog && !dog->finish(eng.lost() >= 0)) peer_lost = true;
+    if (eng.lost() >= 0) peer_lost = true;
     eng.uninstall();
     for (detail::group* g : rt.groups()) {
       for (auto& c : g->channels) c->unbind();
@@ -178,6 +195,8 @@ class backend final : public detail::backend {
 
   static constexpr std::size_t stack_size = 64 * 1024;
   std::vector<config::placement_rule> rules_;
+  std::chrono::milliseconds failure_timeout_;
+  bool watched_;
   std::size_t live_ = 0;  // process fibers of this rank still running
   std::vector<std::unique_ptr<fiber::parker>> parkers_;
 };
@@ -185,8 +204,8 @@ class backend final : public detail::backend {
 }  // namespace
 
 std::unique_ptr<detail::backend> make_backend(const config& cfg) {
-  ensure_mpi();
-  return std::make_unique<backend>(cfg.mpi.placement);
+  const bool watched = ensure_mpi() >= MPI_THREAD_MULTIPLE;
+  return std::make_unique<backend>(cfg.mpi.placement, std::chrono::milliseconds{cfg.mpi.failure_timeout_ms}, watched);
 }
 
 }  // namespace csp::mpi

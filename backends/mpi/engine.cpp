@@ -10,6 +10,7 @@
 #include <chrono>
 #include <exception>
 #include <stdexcept>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -70,6 +71,7 @@ outcome failure_from(const std::string& text) {
 
 std::exception_ptr error_of(const outcome& o) {
   if (o.deadlock) return std::make_exception_ptr(csp::deadlock(o.message));
+  if (o.process.empty()) return std::make_exception_ptr(csp::error(o.message));  // a rank lost
   return std::make_exception_ptr(
       csp::process_error(o.process, std::make_exception_ptr(csp::error(fmt::format("rank {}: {}", o.rank, o.message)))));
 }
@@ -324,6 +326,7 @@ void port::post(detail::wait_entry& e, std::uint8_t flags) {
 }
 
 status port::attempt(detail::wait_entry& e, bool enlist) {
+  if (eng_.lost() >= 0) return status::poisoned;  // the run is ending without a rank
   if (!enlist) return status::would_block;
   e.index = 0;
   post(e, flag::committed);
@@ -331,6 +334,7 @@ status port::attempt(detail::wait_entry& e, bool enlist) {
 }
 
 status port::try_attempt(detail::wait_entry& e) {
+  if (eng_.lost() >= 0) return status::poisoned;
   detail::waiter& w = *e.owner;
   w.proc = &detail::current();
   w.entries = {&e, 1};
@@ -342,6 +346,10 @@ status port::try_attempt(detail::wait_entry& e) {
 }
 
 bool port::enable(detail::wait_entry& e) {
+  if (eng_.lost() >= 0) {  // fires this guard as poisoned, unless another fired already
+    if (e.owner->claim(e.index)) detail::complete(*e.owner, status::poisoned);
+    return true;
+  }
   post(e, 0);
   return false;
 }
@@ -416,6 +424,7 @@ channel_server* engine::server(std::uint32_t id) noexcept {
 }
 
 void engine::send(int to, const header& h, std::span<const std::byte> payload) {
+  if (to == lost_) return;
   if (to == rank_) {
     to_self_.emplace_back(to, pack(h, payload));
     return;
@@ -517,6 +526,7 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
     case msg::deadlock:
       found_deadlock(std::string(reinterpret_cast<const char*>(payload.data()), payload.size()));
       break;
+    case msg::lost: lose(static_cast<int>(h.guard)); break;
   }
 }
 
@@ -625,6 +635,10 @@ void engine::serve(const std::size_t& live_fibers) {
   auto last_progress = steady_clock::now();
   microseconds nap{10};
   while (!finished_) {
+    if (dog_ != nullptr && lost_ < 0) {
+      if (const int r = dog_->lost(); r >= 0) lose(r);
+    }
+    if (lost_ >= 0 && live_fibers == 0) break;  // no finish round: a rank is missing
     bool any = poll();
     report_local_failure();
     if (!done_sent_ && live_fibers == 0) {
@@ -758,24 +772,92 @@ void engine::found_deadlock(const std::string& report) {
   rt_.fail(top_, std::make_exception_ptr(csp::deadlock(report)));
 }
 
+// ---------------------------------------------------------------------------------------
+// A rank lost (README.md, "A rank that dies").
+
+// Ends this rank's part of the run without `rank`: the outcome names it; every process here
+// is woken (local channels poisoned, remote operations completed as poisoned, since their
+// answers may never come) and ends; serve() then stops without the finish round and drain()
+// without anything collective. Rank 0 tells the others, which watch only rank 0 themselves.
+void engine::lose(int rank) {
+  if (lost_ >= 0) return;
+  if (rank_ == 0) {
+    for (int r = 1; r < size_; ++r) {
+      if (r != rank) send(r, header{.type = msg::lost, .guard = static_cast<std::uint32_t>(rank)});
+    }
+  }
+  lost_ = rank;
+  if (outcome_.ok) {
+    outcome_ = {.ok = false,
+                .rank = rank,
+                .message = fmt::format("rank {} is lost: it sent no heartbeat for {} ms (killed, crashed, or its host "
+                                       "unreachable); the run ended on every other rank",
+                                       rank, dog_ != nullptr ? dog_->timeout().count() : 0)};
+  }
+  failure_reported_ = true;
+  rt_.fail(top_, error_of(outcome_));
+  std::unordered_map<std::uint64_t, detail::waiter*> waiting;
+  waiting.swap(waiters_);
+  for (auto& [id, w] : waiting) {
+    // Open: claimed for the run's end. Held by a claim whose completion may never come:
+    // completed here. Already completed: its owner will see to it.
+    if (w->claim(detail::waiter::aborted_by_run) || !w->done.load(std::memory_order_acquire)) {
+      detail::complete(*w, status::poisoned);
+    }
+  }
+}
+
 // E4: every rank learns how many messages were sent to it, and receives them all, before the
 // communicator is freed.
+//
+// Nothing here blocks in MPI: each wait also watches for a rank lost meanwhile, and then gives
+// up (the sends left are released, and nothing collective is tried again).
 void engine::drain() {
+  auto give_up = [this] {
+    if (lost_ < 0 && dog_ != nullptr) lost_ = dog_->lost();
+    if (lost_ < 0) return false;
+    for (pending_send& s : sends_) MPI_Request_free(&s.request);
+    sends_.clear();
+    return true;
+  };
+  if (give_up()) return;
   std::vector<std::uint64_t> expected(static_cast<std::size_t>(size_));
-  check(MPI_Alltoall(sent_to_.data(), 1, MPI_UINT64_T, expected.data(), 1, MPI_UINT64_T, comm_), "MPI_Alltoall");
+  MPI_Request all;
+  check(MPI_Ialltoall(sent_to_.data(), 1, MPI_UINT64_T, expected.data(), 1, MPI_UINT64_T, comm_, &all),
+        "MPI_Ialltoall");
+  for (int done = 0;;) {
+    check(MPI_Test(&all, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done) break;
+    if (give_up()) return;
+    std::this_thread::yield();
+  }
   for (int r = 0; r < size_; ++r) {
     while (received_from_[static_cast<std::size_t>(r)] < expected[static_cast<std::size_t>(r)]) {
       MPI_Status st;
-      int count = 0;
-      check(MPI_Probe(r, tag, comm_, &st), "MPI_Probe");
+      int count = 0, arrived = 0;
+      check(MPI_Iprobe(r, tag, comm_, &arrived, &st), "MPI_Iprobe");
+      if (!arrived) {
+        if (give_up()) return;
+        std::this_thread::yield();
+        continue;
+      }
       check(MPI_Get_count(&st, MPI_BYTE, &count), "MPI_Get_count");
       inbox_.resize(static_cast<std::size_t>(count));
       check(MPI_Recv(inbox_.data(), count, MPI_BYTE, r, tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
       ++received_from_[static_cast<std::size_t>(r)];
     }
   }
-  for (pending_send& s : sends_) check(MPI_Wait(&s.request, MPI_STATUS_IGNORE), "MPI_Wait");
-  sends_.clear();
+  while (!sends_.empty()) {
+    int done = 0;
+    check(MPI_Test(&sends_.front().request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+    if (done) {
+      sends_.pop_front();
+    } else if (give_up()) {
+      return;
+    } else {
+      std::this_thread::yield();
+    }
+  }
 }
 
 }  // namespace csp::mpi

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include <backends/mpi/protocol.hpp>
+#include <backends/mpi/watchdog.hpp>
 #include <channels/channel_core.hpp>
 #include <csp/detail/remote.hpp>
 #include <csp/detail/runtime.hpp>
@@ -161,6 +162,10 @@ class engine {
 
   int rank() const noexcept { return rank_; }
   int size() const noexcept { return size_; }
+  /// Heeds `dog`'s verdict on lost ranks (null: no watchdog).
+  void watch(const watchdog* dog) noexcept { dog_ = dog; }
+  /// The rank found lost, or -1 (README.md, "A rank that dies").
+  int lost() const noexcept { return lost_; }
 
   /// Makes this rank the home of channel `id` (call on the home rank only).
   void add_server(std::uint32_t id, const channels::channel_core& c);
@@ -204,6 +209,7 @@ class engine {
   void on_report_reply(int from, std::span<const std::byte> payload);
   std::vector<std::byte> describe_blocked() const;
   void found_deadlock(const std::string& report);
+  void lose(int rank);
 
   MPI_Comm comm_;
   int rank_ = 0, size_ = 1;
@@ -245,6 +251,9 @@ class engine {
   int report_replies_ = -1;   // replies still expected to `report`; -1 before a deadlock
   std::vector<std::vector<std::byte>> rank_reports_;  // each rank's blocked processes, encoded
   const std::size_t* live_ = nullptr;  // serve()'s live_fibers
+
+  const watchdog* dog_ = nullptr;
+  int lost_ = -1;  // a rank found lost: nothing more is sent to it, nothing collective done
 };
 
 }  // namespace csp::mpi

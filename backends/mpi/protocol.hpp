@@ -38,6 +38,7 @@ enum class msg : std::uint8_t {
   report,        // rank 0 -> all: the run is deadlocked; describe your blocked processes
   report_reply,  // payload = csp::encode of the rank's blocked processes
   deadlock,      // rank 0 -> all: fail the run with this report (text)
+  lost,          // rank 0 -> all: rank `guard` is lost (watchdog.hpp); end the run without it
 };
 
 /// Whether a message is part of the channel protocol, as opposed to control: only these can

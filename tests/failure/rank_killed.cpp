@@ -1,25 +1,61 @@
-// A rank dies in the middle of a run: the consumer, on rank 1, kills its own process after ten
-// values, while the producer on rank 0 keeps sending. rank_killed.sh runs it under mpirun and
-// checks that the run ends (mpirun aborts the job and names the rank) instead of hanging.
+// A rank dies in the middle of a run. Four processes in a line, p0 -> p1 -> p2 -> p3, one per
+// rank (round-robin placement on 4 ranks); the one on rank VICTIM kills its own OS process
+// after passing ten values on, while the others keep going. rank_killed.sh runs it under
+// mpirun and checks that every other rank ends with an error naming the lost rank (or, under
+// plain mpirun, that mpirun ends the job naming it), instead of hanging.
+//
+//   mpirun -np 4 csp_rank_killed VICTIM --csp-backend=mpi [--csp-config=FILE]
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <csp/csp.hpp>
+
+namespace {
+
+[[noreturn]] void die() {
+  std::fflush(stdout);
+  std::raise(SIGKILL);
+  std::abort();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   try {
     const csp::config cfg = csp::config::from(argc, argv);
+    if (cfg.args.size() != 2) {
+      std::fprintf(stderr, "usage: csp_rank_killed VICTIM --csp-backend=mpi\n");
+      return 2;
+    }
+    const int victim = std::stoi(cfg.args[1]);
     csp::network net("rank_killed");
-    auto values = net.channel<long>("values");
-    net.spawn("producer", [](csp::writer<long> out) {
-      for (long i = 0;; ++i) out.send(i);
-    }, values.writer());
-    net.spawn("consumer", [](csp::reader<long> in) {
-      for (int i = 0; i < 10; ++i) in.recv();
-      std::fflush(stdout);
-      std::raise(SIGKILL);
-    }, values.reader());
+    auto a = net.channel<long>("a");
+    auto b = net.channel<long>("b");
+    auto c = net.channel<long>("c");
+    net.spawn("p0", [victim](csp::writer<long> out) {
+      for (long i = 0;; ++i) {
+        if (victim == 0 && i == 10) die();
+        out.send(i);
+      }
+    }, a.writer());
+    auto relay = [victim](int me) {
+      return [victim, me](csp::reader<long> in, csp::writer<long> out) {
+        for (long i = 0;; ++i) {
+          if (victim == me && i == 10) die();
+          out.send(in.recv());
+        }
+      };
+    };
+    net.spawn("p1", relay(1), a.reader(), b.writer());
+    net.spawn("p2", relay(2), b.reader(), c.writer());
+    net.spawn("p3", [victim](csp::reader<long> in) {
+      for (long i = 0;; ++i) {
+        if (victim == 3 && i == 10) die();
+        in.recv();
+      }
+    }, c.reader());
     csp::run(net, cfg);
     std::puts("rank_killed: the run ended normally, which it must not");
     return 1;

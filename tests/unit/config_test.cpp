@@ -399,6 +399,22 @@ TEST_F(config_test, unknown_section_is_an_unknown_key) {
   EXPECT_THAT(msg, HasSubstr("unknown key 'fiber'"));
 }
 
+TEST_F(config_test, mpi_failure_timeout_is_read_in_milliseconds_and_checked) {
+  EXPECT_EQ(csp::config{}.mpi.failure_timeout_ms, 5000);
+  EXPECT_EQ(csp::config::from_toml("[mpi]\nfailure_timeout_ms = 750\n", "t.toml").mpi.failure_timeout_ms, 750);
+  const std::string low = toml_error("[mpi]\nfailure_timeout_ms = 99\n");
+  EXPECT_THAT(low, HasSubstr("test.toml:2:"));
+  EXPECT_THAT(low, HasSubstr("mpi.failure_timeout_ms = 99 is out of range; accepted: an integer from 100 to 86400000"));
+  csp::config c{.backend = "thread"};
+  c.mpi.failure_timeout_ms = 0;
+  try {
+    c.validate();
+    ADD_FAILURE() << "validate() accepted mpi.failure_timeout_ms = 0";
+  } catch (const csp::config_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("mpi.failure_timeout_ms = 0 is out of range"));
+  }
+}
+
 TEST_F(config_test, unknown_key_in_a_section_names_the_dotted_key) {
   const std::string cuda = toml_error("[cuda]\nbatch = 8\nbach = 8\n");
   EXPECT_THAT(cuda, HasSubstr("test.toml:3:1"));
