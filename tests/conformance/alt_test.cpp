@@ -43,6 +43,7 @@ TEST_P(conformance, alt_fires_exactly_one_guard_and_performs_its_communication) 
     }
     std::array<std::vector<std::pair<int, int>>, 2> got;  // (guard, value)
     std::array<int, 2> mismatches{0, 0};
+    CSP_SHARED(got, mismatches);
     auto reader = [&](csp::replica me, csp::reader<int> a, csp::reader<int> b, csp::reader<int> c) {
       const mode m = me.index == 0 ? mode::select : second;
       std::array<bool, 3> open{true, true, true};
@@ -92,6 +93,8 @@ TEST_P(conformance, alt_output_guards_send_when_a_reader_is_ready) {
   auto y = net.channel<int>("y");
   std::vector<int> got_x, got_y;
   int mismatches = 0;
+  CSP_SHARED(got_x, got_y, mismatches);
+  place_on_mpi({{"reader_*", {1}}});
   net.spawn("writer", [&](csp::writer<int> x, csp::writer<int> y) {
     csp::alt alt;
     for (int v = 0; v < n; ++v) {
@@ -123,6 +126,7 @@ TEST_P(conformance, alt_output_guards_meet_input_guards) {
   auto x = net.channel<int>("x");
   auto y = net.channel<int>("y");
   std::vector<int> got;
+  CSP_SHARED(got);
   net.spawn("sender", [](csp::writer<int> x, csp::writer<int> y) {
     for (int v = 0; v < n; ++v) csp::select(csp::output(x, v), csp::output(y, v));
   }, x.writer(), y.writer());
@@ -176,6 +180,7 @@ TEST_P(conformance, alt_input_and_output_guards_in_one_select) {
     }, links[i].reader(), links[i + 1].writer());
   }
   std::vector<int> got;
+  CSP_SHARED(got);
   net.spawn("sink", [&got](csp::reader<int> in) { for (int v : in) got.push_back(v); },
             links[stages].reader());
   EXPECT_EQ(run(net), 0);
@@ -193,6 +198,7 @@ TEST_P(conformance, alt_skip_fires_when_nothing_is_ready) {
   auto go = net.channel<int>("go");
   std::size_t fired = 99;
   int later = 0;
+  CSP_SHARED(fired, later);
   net.spawn("writer", [](csp::writer<int> data, csp::reader<int> go) {
     go.recv();
     data.send(7);
@@ -215,6 +221,7 @@ TEST_P(conformance, alt_timeout_fires_when_nothing_comes) {
   auto go = net.channel<int>("go");
   std::size_t fired = 99;
   bool action = false;
+  CSP_SHARED(fired, action);
   net.spawn("writer", [](csp::writer<int> data, csp::reader<int> go) {
     go.recv();
     data.send(7);
@@ -235,6 +242,7 @@ TEST_P(conformance, alt_ready_guard_beats_a_distant_timeout) {
   csp::network net;
   auto data = net.channel<int>("data");
   std::vector<std::size_t> fired;
+  CSP_SHARED(fired);
   net.spawn("writer", [](csp::writer<int> data) { for (int i = 0; i < 100; ++i) data.send(i); },
             data.writer());
   net.spawn("reader", [&](csp::reader<int> data) {
@@ -259,6 +267,7 @@ TEST_P(conformance, alt_pri_select_takes_the_first_ready_guard) {
   auto done = net.channel<int>("done");
   std::vector<std::size_t> order;
   std::size_t skip_first = 99, disabled_first = 99;
+  CSP_SHARED(order, skip_first, disabled_first);
   net.spawn("filler", [](csp::writer<int> a, csp::writer<int> b, csp::writer<int> c, csp::writer<int> go,
                          csp::reader<int> done) {
     for (int i = 0; i < 3; ++i) {
@@ -293,6 +302,7 @@ TEST_P(conformance, alt_fair_select_does_not_starve_a_ready_guard) {
   auto b = net.channel<int>("b", csp::unbounded());
   auto filled = net.channel<int>("filled");
   std::array<int, 2> count{0, 0};
+  CSP_SHARED(count);
   net.spawn_n(2, "filler", [](csp::replica me, csp::writer<int> a, csp::writer<int> b, csp::writer<int> filled) {
     auto& out = me.index == 0 ? a : b;
     for (int i = 0; i < rounds; ++i) out.send(i);
@@ -321,6 +331,7 @@ TEST_P(conformance, alt_fair_select_passes_a_ready_guard_over_at_most_n_minus_1_
                                       net.channel<int>("b", csp::unbounded()),
                                       net.channel<int>("c", csp::unbounded())};
   std::vector<std::size_t> fired;
+  CSP_SHARED(fired);
   net.spawn("self", [&](csp::writer<int> aw, csp::writer<int> bw, csp::writer<int> cw,
                         csp::reader<int> a, csp::reader<int> b, csp::reader<int> c) {
     for (int i = 0; i < rounds; ++i) {
@@ -351,6 +362,7 @@ TEST_P(conformance, alt_select_chooses_among_ready_guards) {
   auto a = net.channel<int>("a", csp::unbounded());
   auto b = net.channel<int>("b", csp::unbounded());
   std::array<int, 2> count{0, 0};
+  CSP_SHARED(count);
   net.spawn("self", [&](csp::writer<int> aw, csp::writer<int> bw, csp::reader<int> a, csp::reader<int> b) {
     for (int i = 0; i < rounds; ++i) {
       aw.send(i);
@@ -375,6 +387,7 @@ TEST_P(conformance, alt_output_guard_on_a_retired_channel_throws_retired_with_it
   auto done = net.channel<int>("done");
   std::size_t guard = 99;
   std::string channel;
+  CSP_SHARED(guard, channel);
   net.spawn("quitter", [](csp::reader<int> dead, csp::writer<int> done) {
     dead.retire();
     done.send(0);
@@ -401,6 +414,7 @@ TEST_P(conformance, alt_waiting_output_guard_sees_its_readers_retire) {
   auto idle = net.channel<int>("idle");
   auto dead = net.channel<int>("dead");
   std::size_t guard = 99;
+  CSP_SHARED(guard);
   net.spawn("quitter", [](csp::reader<int> dead) { dead.retire(); }, dead.reader());
   net.spawn("alter", [&](csp::writer<int> /*idle*/, csp::reader<int> idle, csp::writer<int> dead) {
     int v = 0;
@@ -422,6 +436,7 @@ TEST_P(conformance, alt_input_guard_at_end_of_stream_throws_retired_with_its_ind
   auto ended = net.channel<int>("ended", csp::buffered(2));
   std::vector<int> got;
   std::size_t guard = 99;
+  CSP_SHARED(got, guard);
   net.spawn("writer", [](csp::writer<int> out) { out.send(1); out.send(2); }, ended.writer());
   net.spawn("alter", [&](csp::writer<int> /*idle*/, csp::reader<int> idle, csp::reader<int> ended) {
     try {
@@ -444,6 +459,7 @@ TEST_P(conformance, alt_with_every_guard_disabled_throws) {
   csp::network net;
   auto c = net.channel<int>("c");
   bool threw = false;
+  CSP_SHARED(threw);
   net.spawn("w", [](csp::writer<int>) {}, c.writer());
   net.spawn("alter", [&](csp::reader<int> in) {
     int v = 0;
@@ -462,6 +478,7 @@ TEST_P(conformance, alt_with_every_guard_disabled_throws) {
 TEST_P(conformance, alt_sleep_for_returns) {
   csp::network net;
   std::array<bool, 3> woke{false, false, false};
+  CSP_SHARED(woke);
   net.spawn_n(3, "sleeper", [&woke](csp::replica me) {
     csp::sleep_for(2ms);
     woke.at(me.index) = true;

@@ -37,6 +37,7 @@ TEST_P(conformance, composition_parallel_runs_children_concurrently) {
   auto numbers = net.channel<int>("numbers");
   auto results = net.channel<int>("results");
   std::vector<int> got;
+  CSP_SHARED(got);
   net.spawn(csp::parallel("pipeline", csp::process("count", count_to, numbers.writer(), 5),
                           csp::process("add_one", add_one, numbers.reader(), results.writer())));
   net.spawn("collect", collect, results.reader(), std::ref(got));
@@ -52,6 +53,7 @@ TEST_P(conformance, composition_run_inside_a_process_runs_a_sub_network) {
   auto numbers = net.channel<int>("numbers");
   auto results = net.channel<int>("results");
   std::vector<int> got;
+  CSP_SHARED(got);
   net.spawn("count", count_to, numbers.writer(), 5);
   net.spawn("inc_then_double", [](csp::reader<int> in, csp::writer<int> out) {
     csp::network sub("inner");
@@ -115,6 +117,7 @@ TEST_P(conformance, composition_sequence_runs_children_in_order) {
   csp::network net;
   auto merged = net.channel<int>("merged", csp::unbounded());
   std::vector<std::string> log;
+  CSP_SHARED(log);
   std::mutex mu;
   auto step = [&](std::string name, csp::writer<int> out, int base) {
     {
@@ -128,6 +131,7 @@ TEST_P(conformance, composition_sequence_runs_children_in_order) {
   net.spawn(csp::sequence("steps", csp::process("one", step, std::string("one"), merged.writer(), 0),
                           csp::process("two", step, std::string("two"), merged.writer(), 10)));
   std::vector<int> got;
+  CSP_SHARED(got);
   net.spawn("collect", collect, merged.reader(), std::ref(got));
   EXPECT_EQ(run(net), 0);
   EXPECT_THAT(log, ElementsAre("one begins", "one ends", "two begins", "two ends"));
@@ -139,6 +143,7 @@ TEST_P(conformance, composition_sequence_runs_children_in_order) {
 TEST_P(conformance, composition_sequence_failure_names_the_child) {
   csp::network net;
   bool third_ran = false;
+  CSP_SHARED(third_ran);
   net.spawn(csp::sequence("steps", csp::process("ok", [] {}),
                           csp::process("bad", [] { throw std::runtime_error("step failed"); }),
                           csp::process("never", [&third_ran] { third_ran = true; })));
@@ -163,6 +168,7 @@ TEST_P(conformance, composition_spawn_n_with_replica_indices) {
     out.send({me.index, me.count});
   }, hello.writer());
   std::vector<std::pair<std::size_t, std::size_t>> got;
+  CSP_SHARED(got);
   net.spawn("collect", [&got](csp::reader<std::pair<std::size_t, std::size_t>> in) {
     for (auto v : in) got.push_back(v);
   }, hello.reader());
@@ -196,6 +202,7 @@ TEST_P(conformance, composition_spawn_n_without_replica) {
   net.spawn("source", count_to, jobs.writer(), 100);
   net.spawn_n(4, "worker", twice, jobs.reader(), results.writer());
   std::vector<int> got;
+  CSP_SHARED(got);
   net.spawn("collect", collect, results.reader(), std::ref(got));
   EXPECT_EQ(run(net), 0);
   std::sort(got.begin(), got.end());
@@ -220,6 +227,7 @@ TEST_P(conformance, scale_chain_of_many_processes) {
     }, links[i].reader(), links[i + 1].writer());
   }
   std::vector<int> got;
+  CSP_SHARED(got);
   net.spawn("sink", collect, links[stages].reader(), std::ref(got));
   links.clear();
   EXPECT_EQ(run(net), 0);
@@ -234,6 +242,7 @@ TEST_P(conformance, scale_many_readers_of_one_channel) {
   csp::network net;
   auto c = net.channel<int>("fan_out");
   std::vector<int> got(readers, -1);
+  CSP_SHARED(got);
   net.spawn("source", count_to, c.writer(), readers);
   net.spawn_n(readers, "reader", [&got](csp::replica me, csp::reader<int> in) {
     got[me.index] = in.recv();

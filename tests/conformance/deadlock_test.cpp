@@ -125,6 +125,7 @@ TEST_P(conformance, deadlock_not_reported_while_a_process_waits_on_a_timer) {
   csp::network net;
   auto c = net.channel<int>("late");
   int got = 0;
+  CSP_SHARED(got);
   net.spawn("slow", [](csp::writer<int> out) {
     csp::sleep_for(10ms);
     out.send(5);
@@ -140,6 +141,7 @@ TEST_P(conformance, deadlock_not_reported_while_an_alt_has_a_timeout) {
   auto c = net.channel<int>("c");
   auto d = net.channel<int>("d");
   std::size_t fired = 99;
+  CSP_SHARED(fired);
   net.spawn("timed", [&fired](csp::reader<int> d, csp::writer<int> c) {
     int v = 0;
     fired = csp::pri_select(csp::input(d, v), csp::timeout(10ms));
@@ -189,6 +191,7 @@ TEST_P(conformance, deadlock_abort_also_ends_a_process_that_blocks_again) {
   auto later = net.channel<int>("later");
   auto w_in = net.channel<int>("w_in");
   std::atomic<int> ended{0};
+  CSP_SHARED(ended);
   // Each holds the other's writer ends, so that no channel ends by retiring.
   net.spawn("x", [&ended](csp::reader<int> first, csp::reader<int> later, csp::writer<int>) {
     EXPECT_THROW(first.recv(), csp::channel_error);

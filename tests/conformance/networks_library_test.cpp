@@ -67,6 +67,7 @@ std::vector<int> through(const csp::config& cfg, const std::vector<int>& values,
   auto in = net.channel<int>("in", in_flavor);
   auto out = net.channel<int>("out");
   std::vector<int> got;
+  CSP_SHARED(got);
   net.spawn("source", [&values, end](csp::writer<int> w) {
     for (int v : values) w.send(v);
     if (end == source_end::poison) {
@@ -77,7 +78,7 @@ std::vector<int> through(const csp::config& cfg, const std::vector<int>& values,
   }, in.writer());
   spawn(net, in.reader(), out.writer());
   net.spawn("sink", [&got](csp::reader<int> r) { for (int v : r) got.push_back(v); }, out.reader());
-  EXPECT_EQ(csp::run(net, cfg), 0);
+  EXPECT_EQ(csp_test::run(net, cfg), 0);
   return got;
 }
 
@@ -90,6 +91,7 @@ std::vector<int> until_reader_retires(const csp::config& cfg, int take, const sp
   auto out = net.channel<int>("out");
   std::vector<int> got;
   source_saw_retired = false;
+  CSP_SHARED(got, source_saw_retired);
   net.spawn("source", [&source_saw_retired](csp::writer<int> w) {
     try {
       for (int v = 0;; ++v) w.send(v);
@@ -102,7 +104,7 @@ std::vector<int> until_reader_retires(const csp::config& cfg, int take, const sp
     for (int k = 0; k < take; ++k) got.push_back(r.recv());
     r.retire();
   }, out.reader());
-  EXPECT_EQ(csp::run(net, cfg), 0);
+  EXPECT_EQ(csp_test::run(net, cfg), 0);
   return got;
 }
 
@@ -216,6 +218,7 @@ TEST_P(conformance, networks_map_stage_changes_the_type_and_keeps_the_order) {
     auto in = net.channel<int>("in", csp::buffered(32));
     auto out = net.channel<std::string>("out", csp::buffered(8));
     std::vector<std::string> got;
+    CSP_SHARED(got);
     net.spawn("source", nw::generator(std::views::iota(0, 500)), in.writer());
     net.spawn("to_string", nw::map([](const int& v) { return std::to_string(v); }, {.batch = batch, .grain = 3}),
               in.reader(), out.writer());
@@ -234,10 +237,11 @@ std::vector<T> reduced(const csp::config& cfg, const std::vector<T>& values, F o
   auto in = net.channel<T>("in", csp::buffered(64));
   auto out = net.channel<T>("out");
   std::vector<T> got;
+  CSP_SHARED(got);
   net.spawn("source", nw::generator(values), in.writer());
   net.spawn("reduce", nw::reduce(op, init, options), in.reader(), out.writer());
   net.spawn("sink", nw::collector(got), out.reader());
-  EXPECT_EQ(csp::run(net, cfg), 0);
+  EXPECT_EQ(csp_test::run(net, cfg), 0);
   return got;
 }
 
@@ -283,6 +287,7 @@ TEST_P(conformance, networks_plus_adds_element_by_element_and_ends_with_the_shor
   csp::network net("plus");
   auto a = net.channel<int>("a"), b = net.channel<int>("b"), out = net.channel<int>("out");
   std::vector<int> got;
+  CSP_SHARED(got);
   net.spawn("b-then-a", [](csp::writer<int> wa, csp::writer<int> wb) {
     for (int i = 0; i < 100; ++i) {
       wb.send(1000 * i);
@@ -301,12 +306,14 @@ TEST_P(conformance, networks_plus_adds_element_by_element_and_ends_with_the_shor
 // plus's termination: a retired reader ends it, and both its inputs retire; poison on an
 // input ends it too, after the sums of the complete rounds, and `out` sees end-of-stream.
 TEST_P(conformance, networks_plus_ends_when_its_reader_retires_and_on_poison) {
+  place_on_mpi({{"a", {0}}, {"b", {0}}, {"plus", {1}}});
   for (bool poison : {false, true}) {
     SCOPED_TRACE(poison ? "poison on a" : "reader retires");
     csp::network net("plus");
     auto a = net.channel<int>("a"), b = net.channel<int>("b"), out = net.channel<int>("out");
     bool b_saw_retired = false;
     std::vector<int> sums;
+    CSP_SHARED(b_saw_retired, sums);
     net.spawn("a", [poison](csp::writer<int> w) {
       for (int v = 0;; ++v) {
         if (poison && v == 5) return w.poison();
@@ -361,6 +368,8 @@ TEST_P(conformance, networks_merge_delivers_every_value_in_input_order_then_end_
   }
   net.spawn("merge", nw::merge<int>, std::move(ins), out.writer());
   std::vector<int> got;
+  CSP_SHARED(got);
+  place_on_mpi({{"source*", {0}}, {"merge", {1}}});
   net.spawn("sink", nw::collector(got), out.reader());
   EXPECT_EQ(run(net), 0);
   std::vector<int> next(lengths.size(), 0);
@@ -398,6 +407,7 @@ TEST_P(conformance, networks_merge_is_fair_to_inputs_that_stay_ready) {
   net.spawn(csp::sequence("fill-then-merge", csp::process("fill", fill, std::move(fills)),
                           csp::process("merge", nw::merge<int>, std::move(ins), out.writer())));
   std::vector<int> got;
+  CSP_SHARED(got);
   net.spawn("sink", nw::collector(got), out.reader());
   EXPECT_EQ(run(net), 0);
   ASSERT_EQ(got.size(), 270u);
@@ -421,6 +431,8 @@ TEST_P(conformance, networks_merge_ends_when_its_reader_retires) {
   csp::network net("merge-retire");
   std::vector<csp::reader<int>> ins;
   std::atomic<int> sources_retired{0};
+  CSP_SHARED(sources_retired);
+  place_on_mpi({{"source*", {0}}, {"merge", {1}}});
   for (int k = 0; k < 3; ++k) {
     auto c = net.channel<int>("in" + std::to_string(k));
     ins.push_back(c.reader());
@@ -456,6 +468,8 @@ TEST_P(conformance, networks_merge_ends_on_poison_and_retires_its_other_ends) {
   }, b.writer());
   net.spawn("merge", nw::merge<int>, std::vector{a.reader(), b.reader()}, out.writer());
   std::vector<int> from_a;
+  CSP_SHARED(b_saw_retired, from_a);
+  place_on_mpi({{"a", {0}}, {"b", {0}}, {"merge", {1}}});
   net.spawn("sink", [&from_a](csp::reader<int> r) {
     for (int v : r) if (input_of(v) == 0) from_a.push_back(v);
   }, out.reader());
@@ -472,6 +486,8 @@ TEST_P(conformance, networks_deal_sends_value_k_to_output_k_mod_n_then_end_of_st
   auto in = net.channel<int>("in");
   std::vector<csp::writer<int>> outs;
   std::vector<std::vector<int>> got(n);
+  CSP_SHARED(got);
+  place_on_mpi({{"sink*", {0}}, {"deal", {1}}});
   for (int j = 0; j < n; ++j) {
     auto c = net.channel<int>("out" + std::to_string(j));
     outs.push_back(c.writer());
@@ -490,6 +506,7 @@ TEST_P(conformance, networks_deal_sends_value_k_to_output_k_mod_n_then_end_of_st
 // deal's rule: "a retired reader on any output ends it", retiring the others and its input;
 // and poison on its input ends it after dealing every value it took.
 TEST_P(conformance, networks_deal_ends_when_a_reader_retires_and_on_poison) {
+  place_on_mpi({{"sink*", {0}}, {"deal", {1}}});
   for (bool poison : {false, true}) {
     SCOPED_TRACE(poison ? "poison on in" : "output 1's reader retires");
     csp::network net("deal");
@@ -497,6 +514,7 @@ TEST_P(conformance, networks_deal_ends_when_a_reader_retires_and_on_poison) {
     std::vector<csp::channel<int>> chans{net.channel<int>("out0"), net.channel<int>("out1"), net.channel<int>("out2")};
     std::vector<std::vector<int>> got(3);
     bool source_saw_retired = false;
+    CSP_SHARED(got, source_saw_retired);
     net.spawn("source", [&source_saw_retired, poison](csp::writer<int> w) {
       try {
         for (int v = 0;; ++v) {
@@ -530,6 +548,7 @@ TEST_P(conformance, networks_deal_ends_when_a_reader_retires_and_on_poison) {
 TEST_P(conformance, networks_generator_sends_a_range_or_a_callable_then_retires) {
   const std::vector<int> kept{5, 3, 8};
   std::vector<int> from_lvalue, from_rvalue, from_view, squares, countdown;
+  CSP_SHARED(from_lvalue, from_rvalue, from_view, squares, countdown);
   csp::network net("generators");
   auto c1 = net.channel<int>("c1"), c2 = net.channel<int>("c2"), c3 = net.channel<int>("c3"),
        c4 = net.channel<int>("c4"), c5 = net.channel<int>("c5");
@@ -561,6 +580,7 @@ TEST_P(conformance, networks_generator_ends_when_its_reader_retires_and_on_poiso
     csp::network net("generator");
     auto c = net.channel<int>("c");
     std::vector<int> got;
+    CSP_SHARED(got);
     net.spawn("naturals", nw::generator([k = 0]() mutable { return k++; }), c.writer());
     net.spawn("sink", [&got, poison](csp::reader<int> r) {
       for (int k = 0; k < 7; ++k) got.push_back(r.recv());
@@ -580,6 +600,7 @@ TEST_P(conformance, networks_collector_gathers_every_value_in_order) {
   std::deque<int> into_deque;
   std::multiset<int> into_set;
   std::vector<int> seen;
+  CSP_SHARED(into_deque, into_set, seen);
   net.spawn("a", nw::generator(std::vector<int>{3, 1, 2}), a.writer());
   net.spawn("b", nw::generator(std::vector<int>{3, 1, 3}), b.writer());
   net.spawn("c", nw::generator(std::views::iota(0, 100)), c.writer());
@@ -595,12 +616,14 @@ TEST_P(conformance, networks_collector_gathers_every_value_in_order) {
 // The sinks' rule: "poison is not caught: they end with it, keeping what they took before";
 // black_hole takes every value until end-of-stream, so its writer never waits for long.
 TEST_P(conformance, networks_sinks_end_at_end_of_stream_and_on_poison) {
+  place_on_mpi({{"to-*", {0}}, {"hole", {1}}, {"collector", {1}}});
   for (bool poison : {false, true}) {
     SCOPED_TRACE(poison ? "poison" : "end-of-stream");
     csp::network net("sinks");
     auto a = net.channel<int>("a"), b = net.channel<int>("b");
     int sent_to_hole = 0;
     std::vector<int> kept;
+    CSP_SHARED(sent_to_hole, kept);
     auto source = [poison](int n, int* sent) {
       return [poison, n, sent](csp::writer<int> w) {
         for (int v = 0; v < n; ++v) {
@@ -633,6 +656,7 @@ TEST_P(conformance, networks_ticker_sends_counted_ticks_no_sooner_than_its_perio
   auto ticks = net.channel<nw::tick>("ticks");
   std::vector<nw::tick> got;
   std::vector<clock::time_point> before, after;
+  CSP_SHARED(got, before, after);
   net.spawn("clock", nw::ticker(period, 6), ticks.writer());
   net.spawn("reader", [&](csp::reader<nw::tick> r) {
     for (;;) {
@@ -664,6 +688,7 @@ TEST_P(conformance, networks_ticker_ends_when_its_reader_retires_and_on_poison) 
     csp::network net("ticker");
     auto ticks = net.channel<nw::tick>("ticks");
     std::vector<std::uint64_t> got;
+    CSP_SHARED(got);
     net.spawn("clock", nw::ticker(std::chrono::milliseconds(1)), ticks.writer());
     net.spawn("reader", [&got, poison](csp::reader<nw::tick> r) {
       for (int k = 0; k < 3; ++k) got.push_back(r.recv().index);
@@ -683,6 +708,7 @@ TEST_P(conformance, networks_pipeline_chains_and_names_its_stages) {
   auto in = net.channel<int>("in");
   auto out = net.channel<std::size_t>("out");
   std::vector<std::size_t> got;
+  CSP_SHARED(got);
   net.spawn("source", nw::generator(std::views::iota(0, 120)), in.writer());
   nw::pipeline(net, "p", {.link = csp::buffered(4)}, in.reader(), out.writer(),
                nw::successor<int>,
@@ -705,13 +731,14 @@ std::vector<long> farmed(const csp::config& cfg, int n, std::size_t workers, nw:
   auto in = net.channel<int>("in", in_flavor);
   auto out = net.channel<long>("out");
   std::vector<long> got;
+  CSP_SHARED(got);
   net.spawn("source", [n, poison](csp::writer<int> w) {
     for (int v = 0; v < n; ++v) w.send(v);
     poison ? w.poison() : w.retire();
   }, in.writer());
   nw::farm(net, "f", workers, nw::map(uneven_work{}, {.batch = batch, .grain = 2}), in.reader(), out.writer(), order);
   net.spawn("sink", nw::collector(got), out.reader());
-  EXPECT_EQ(csp::run(net, cfg), 0);
+  EXPECT_EQ(csp_test::run(net, cfg), 0);
   return got;
 }
 
@@ -758,6 +785,7 @@ TEST_P(conformance, networks_farm_shuts_down_when_its_reader_retires_or_poisons)
       auto out = net.channel<long>("out");
       bool source_saw_retired = false;
       std::vector<long> got;
+      CSP_SHARED(source_saw_retired, got);
       net.spawn("source", [&source_saw_retired](csp::writer<int> w) {
         try {
           for (int v = 0;; ++v) w.send(v);
@@ -787,6 +815,7 @@ TEST_P(conformance, networks_farm_harvester_reorders_results_that_overtake) {
   auto results = net.channel<nw::sequenced<int>>("results");
   auto out = net.channel<int>("out");
   std::vector<int> got;
+  CSP_SHARED(got);
   net.spawn("workers", [](csp::writer<nw::sequenced<int>> w) {
     for (std::uint64_t seq : {3, 1, 0, 2, 7, 5, 6, 4, 8}) w.send({seq, static_cast<int>(seq) * 10});
   }, results.writer());
@@ -823,6 +852,8 @@ TEST_P(conformance, networks_compose_generator_pipeline_farm_merge_collector) {
   net.spawn("others", nw::generator([k = 0L]() mutable { return --k; }, 40), others.writer());
   net.spawn("merge", nw::merge<long>, std::vector{worked.reader(), others.reader()}, all.writer());
   std::vector<long> worked_seen, others_seen;
+  CSP_SHARED(worked_seen, others_seen);
+  place_on_mpi({{"merge", {0}}, {"others", {1}}, {"collector", {1}}});
   net.spawn("collector", nw::collector([&](long v) { (v >= 0 ? worked_seen : others_seen).push_back(v); }), all.reader());
   EXPECT_EQ(run(net), 0);
   std::vector<long> expected_worked, expected_others;

@@ -20,6 +20,8 @@ TEST_P(conformance, networks_commstime_ring_delivers_the_naturals_in_order) {
   auto a = net.channel<long>("a"), b = net.channel<long>("b"), c = net.channel<long>("c"),
        d = net.channel<long>("d");
   std::vector<long> seen;
+  CSP_SHARED(seen);
+  place_on_mpi({{"consumer", {0}}});  // on 2 ranks a ring of three keeps one link on one rank
   net.spawn("prefix", nw::prefix<long>, 0L, c.reader(), a.writer());
   net.spawn("delta", nw::delta<long>, a.reader(), std::vector{b.writer(), d.writer()});
   net.spawn("successor", nw::successor<long>, b.reader(), c.writer());
@@ -46,6 +48,7 @@ TEST_P(conformance, networks_identity_chain_passes_end_of_stream_after_every_val
   }
   long sum = 0;
   int count = 0;
+  CSP_SHARED(sum, count);
   net.spawn("sink", [&](csp::reader<int> in) { for (int v : in) { sum += v; ++count; } }, links[stages].reader());
   EXPECT_EQ(run(net), 0);
   EXPECT_EQ(count, values);
@@ -58,6 +61,8 @@ TEST_P(conformance, networks_delta_ends_when_a_reader_retires) {
   csp::network net("delta");
   auto in = net.channel<int>("in"), left = net.channel<int>("left"), right = net.channel<int>("right");
   std::atomic<bool> source_saw_retired{false};
+  CSP_SHARED(source_saw_retired);
+  place_on_mpi({{"left", {0}}, {"right", {0}}});
   net.spawn("source", [&](csp::writer<int> out) {
     try {
       for (int v = 0;; ++v) out.send(v);

@@ -15,6 +15,7 @@ TEST_P(conformance, parallel_for_calls_every_index_once_before_it_returns) {
   constexpr std::size_t n = 10'000;
   std::vector<std::atomic<int>> calls(n);
   std::size_t seen_after = 0;
+  CSP_SHARED(calls, seen_after);
   csp::network net("parallel");
   net.spawn("stage", [&] {
     csp::parallel_for(n, [&](std::size_t i) { calls[i].fetch_add(1, std::memory_order_relaxed); }, 64);
@@ -31,6 +32,7 @@ TEST_P(conformance, parallel_for_calls_every_index_once_before_it_returns) {
 TEST_P(conformance, parallel_for_passes_an_exception_to_its_caller) {
   csp::network net("parallel");
   bool caught = false;
+  CSP_SHARED(caught);
   net.spawn("catcher", [&] {
     try {
       csp::parallel_for(1000, [](std::size_t i) { if (i == 500) throw std::runtime_error("chunk 500"); });
@@ -68,6 +70,7 @@ TEST_P(conformance, parallel_for_between_communications_keeps_each_process_itsel
     }, links[s].reader(), links[s + 1].writer());
   }
   std::vector<long> got;
+  CSP_SHARED(got);
   net.spawn("sink", [&](csp::reader<long> in) { for (long v : in) got.push_back(v); }, links[stages].reader());
   EXPECT_EQ(run(net), 0);
   ASSERT_EQ(got.size(), static_cast<std::size_t>(values));

@@ -28,6 +28,7 @@ TEST_P(conformance, retire_readers_drain_the_buffer_then_see_end_of_stream) {
     bool recv_threw = false;
     csp::status try_after = csp::status::ok;
     std::string channel;
+    CSP_SHARED(got, recv_threw, try_after, channel);
     net.spawn("writer", [](csp::writer<int> out, csp::writer<int> done) {
       for (int i = 0; i < 10; ++i) out.send(i);
       out.retire();
@@ -61,6 +62,7 @@ TEST_P(conformance, retire_end_of_stream_waits_for_every_writer) {
     auto data = net.channel<int>("data", f);
     auto first_gone = net.channel<int>("first_gone");
     std::vector<int> got;
+    CSP_SHARED(got);
     net.spawn("first", [](csp::writer<int> out, csp::writer<int> gone) {
       out.retire();
       gone.send(0);
@@ -82,6 +84,7 @@ TEST_P(conformance, retire_wakes_a_blocked_reader_with_end_of_stream) {
     csp::network net;
     auto data = net.channel<int>("data", f);
     std::atomic<int> readers_done{0};
+    CSP_SHARED(readers_done);
     net.spawn("writer", [](csp::writer<int> out) { out.retire(); }, data.writer());
     net.spawn_n(3, "reader", [&readers_done](csp::replica, csp::reader<int> in) {
       for (int v : in) (void)v;
@@ -100,6 +103,7 @@ TEST_P(conformance, retire_all_readers_retired_then_the_writer_gets_retired) {
     auto data = net.channel<int>("results", f);
     int sent = 0;
     std::string channel;
+    CSP_SHARED(sent, channel);
     net.spawn("writer", [&](csp::writer<int> out) {
       try {
         for (;;) {
@@ -132,6 +136,7 @@ TEST_P(conformance, retire_wakes_a_blocked_writer) {
   auto data = net.channel<int>("data");
   auto ready = net.channel<int>("ready", csp::buffered(4));
   std::atomic<int> woken{0};
+  CSP_SHARED(woken);
   net.spawn_n(3, "writer", [&woken](csp::replica, csp::writer<int> out, csp::writer<int> ready) {
     ready.send(0);
     try {
@@ -162,6 +167,7 @@ TEST_P(conformance, poison_wakes_every_blocked_reader_writer_and_alt) {
   auto ready = net.channel<int>("ready", csp::unbounded());
   std::vector<std::string> readers(each), writers(each), alters(each), timed(each);
   std::vector<std::size_t> alter_guards(each, 99);
+  CSP_SHARED(readers, writers, alters, timed, alter_guards);
   net.spawn_n(each, "reader", [&](csp::replica me, csp::reader<int> in, csp::writer<int> ready) {
     ready.send(0);
     try {
@@ -234,6 +240,7 @@ TEST_P(conformance, poison_discards_buffered_values) {
   auto done = net.channel<int>("done");
   csp::status first = csp::status::ok;
   bool recv_threw = false;
+  CSP_SHARED(first, recv_threw);
   net.spawn("writer", [](csp::writer<int> out, csp::writer<int> done) {
     for (int i = 0; i < 3; ++i) out.send(i);
     out.poison();
@@ -268,6 +275,7 @@ TEST_P(conformance, poison_propagation_is_a_per_process_choice) {
     auto b = net.channel<int>("b");
     std::vector<int> got;
     bool sink_poisoned = false;
+    CSP_SHARED(got, sink_poisoned);
     net.spawn("source", [](csp::writer<int> out) {
       for (int i = 0; i < 3; ++i) out.send(i);
       out.poison();
@@ -311,6 +319,8 @@ TEST_P(conformance, failure_ends_the_run_with_process_error_naming_the_process) 
   auto full = net.channel<int>("full");
   auto ready = net.channel<int>("ready", csp::unbounded());
   std::vector<std::string> ended;
+  CSP_SHARED(ended);
+  place_on_mpi({{"blocked_writer", {1}}});
   std::mutex mu;
   auto note = [&](const std::string& who) {
     std::lock_guard lk(mu);
@@ -369,6 +379,7 @@ TEST_P(conformance, failure_ends_the_run_with_process_error_naming_the_process) 
 // Same, for a process that throws something that is not a std::exception, and for a process
 // that fails at once, before the others have started.
 TEST_P(conformance, failure_with_any_exception_type) {
+  if (skip_on_mpi("a failure reaches the other ranks as text: run rethrows it as csp::error, never as the int thrown")) return;
   csp::network net;
   auto c = net.channel<int>("c");
   net.spawn("odd", [] { throw 42; });
