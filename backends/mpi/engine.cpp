@@ -83,11 +83,13 @@ channel_server::channel_server(engine& eng, std::uint32_t id, channels::buffer_s
                                std::size_t writers)
     : eng_(eng), id_(id), shape_(shape), readers_(readers), writers_(writers) {}
 
+// model/remote.pml: on_offer
 void channel_server::on_offer(offer o) {
   (o.kind == detail::op_kind::send ? senders_ : receivers_).push_back(std::move(o));
   pump();
 }
 
+// model/remote.pml: on_withdraw
 void channel_server::on_withdraw(int rank, std::uint64_t owner, std::uint32_t guard, detail::op_kind kind) {
   auto& q = kind == detail::op_kind::send ? senders_ : receivers_;
   std::erase_if(q, [&](const offer& o) { return o.rank == rank && o.owner == owner && o.guard == guard; });
@@ -97,15 +99,17 @@ void channel_server::on_join(detail::op_kind side) {
   ++(side == detail::op_kind::recv ? readers_ : writers_);
 }
 
+// model/remote.pml: on_leave
 void channel_server::on_leave(detail::op_kind side) {
   std::size_t& n = side == detail::op_kind::recv ? readers_ : writers_;
   if (n > 0) --n;
   pump();
 }
 
+// model/remote.pml: on_poison. The buffer is dropped in step(), once no claim is in flight:
+// a claim delivering the buffer's first value may win meanwhile, and settle() then pops it.
 void channel_server::on_poison() {
   poisoned_ = true;
-  buffer_.clear();
   pump();
 }
 
@@ -116,6 +120,7 @@ void channel_server::store(std::vector<std::byte> value) {
 
 // Fires every offer of q with `why` (retired or poisoned). An alt's guard fires only through
 // a claim of its slot; its reply is not needed, since the offer goes either way.
+// model/remote.pml: fail_all
 void channel_server::fail_all(std::deque<offer>& q, status why) {
   std::deque<offer> failing;
   failing.swap(q);
@@ -128,6 +133,7 @@ void channel_server::fail_all(std::deque<offer>& q, status why) {
   }
 }
 
+// model/remote.pml: claim
 std::optional<bool> channel_server::claim(const offer& o, std::uint8_t flags, status result, std::uint64_t match,
                                           std::span<const std::byte> value) {
   if (o.rank == eng_.rank()) return eng_.claim_here(o.owner, o.guard, result, value, (flags & flag::final) != 0);
@@ -147,6 +153,7 @@ std::optional<bool> channel_server::claim(const offer& o, std::uint8_t flags, st
 // order keeps a ring of alts from failing for ever: a cycle of homes, each holding one owner
 // and failing to claim the next, would need the owners to increase all round the cycle.
 namespace {
+// model/remote.pml: to_claim (the model orders owners of one rank by process, not by id)
 std::vector<const offer*> to_claim(const offer& s, const offer& r) {
   const bool sender_first = s.rank != r.rank ? s.rank < r.rank : s.owner < r.owner;
   const std::array<const offer*, 2> order = sender_first ? std::array{&s, &r} : std::array{&r, &s};
@@ -158,6 +165,7 @@ std::vector<const offer*> to_claim(const offer& s, const offer& r) {
 }
 }  // namespace
 
+// model/remote.pml: advance (one claim per pass of pump there)
 void channel_server::advance(decision d) {
   for (;;) {
     const offer* target = nullptr;
@@ -197,6 +205,7 @@ void channel_server::resume(decision d, bool yes) {
 }
 
 // The claim just answered: false if d is over, true if advance() goes on with it.
+// model/remote.pml: settle
 bool channel_server::settle(decision& d, bool yes) {
   if (d.kind == decision::accept) {
     if (yes) store(std::move(d.sender.value));
@@ -226,6 +235,7 @@ bool channel_server::settle(decision& d, bool yes) {
   return false;
 }
 
+// model/remote.pml: on_claim_reply
 void channel_server::on_claim_reply(std::uint64_t match, bool yes) {
   if (!flight_ || flight_->match != match) return;
   decision d = std::move(*flight_);
@@ -234,6 +244,7 @@ void channel_server::on_claim_reply(std::uint64_t match, bool yes) {
   pump();
 }
 
+// model/remote.pml: pump
 void channel_server::pump() {
   while (!flight_ && step()) {
   }
@@ -253,8 +264,10 @@ void channel_server::pump() {
 }
 
 // Decides one thing, if anything can be decided; true if it did (or started a claim).
+// model/remote.pml: step
 bool channel_server::step() {
   if (poisoned_) {
+    buffer_.clear();
     if (senders_.empty() && receivers_.empty()) return false;
     fail_all(senders_, status::poisoned);
     fail_all(receivers_, status::poisoned);
@@ -309,6 +322,7 @@ bool channel_server::step() {
 // ---------------------------------------------------------------------------------------
 // The ports.
 
+// model/remote.pml: post
 void port::post(detail::wait_entry& e, std::uint8_t flags) {
   detail::waiter& w = *e.owner;
   if (w.remote_id == 0) w.remote_id = eng_.enroll(w);
@@ -325,6 +339,7 @@ void port::post(detail::wait_entry& e, std::uint8_t flags) {
   eng_.send(home_, h, o.value);
 }
 
+// model/remote.pml: single
 status port::attempt(detail::wait_entry& e, bool enlist) {
   if (eng_.lost() >= 0) return status::poisoned;  // the run is ending without a rank
   if (!enlist) return status::would_block;
@@ -354,6 +369,7 @@ bool port::enable(detail::wait_entry& e) {
   return false;
 }
 
+// model/remote.pml: disable
 void port::disable(detail::wait_entry& e) {
   detail::waiter& w = *e.owner;
   e.linked = false;
@@ -438,6 +454,7 @@ void engine::send(int to, const header& h, std::span<const std::byte> payload) {
   if (is_data(h.type)) ++data_sent_;
 }
 
+// model/remote.pml: claim_here
 bool engine::claim_here(std::uint64_t owner, std::uint32_t guard, status result, std::span<const std::byte> value,
                         bool final) {
   auto it = waiters_.find(owner);
@@ -448,6 +465,7 @@ bool engine::claim_here(std::uint64_t owner, std::uint32_t guard, status result,
   return true;
 }
 
+// model/remote.pml: complete_here
 void engine::complete_here(std::uint64_t owner, status result, std::span<const std::byte> value, bool committed) {
   auto it = waiters_.find(owner);
   if (it == waiters_.end()) return;
@@ -471,6 +489,7 @@ void engine::complete_here(std::uint64_t owner, status result, std::span<const s
   detail::complete(w, result);
 }
 
+// model/remote.pml: complete
 void engine::complete(const offer& o, status result, std::span<const std::byte> value) {
   if (o.rank == rank_) return complete_here(o.owner, result, value, o.committed());
   header h{.type = msg::complete, .kind = kind_bits(o.kind),
@@ -479,6 +498,7 @@ void engine::complete(const offer& o, status result, std::span<const std::byte> 
   send(o.rank, h, value);
 }
 
+// model/remote.pml: engine
 void engine::handle(int from, const header& h, std::span<const std::byte> payload) {
   channel_server* home = nullptr;
   switch (h.type) {
