@@ -25,6 +25,7 @@ namespace csp::mpi {
 namespace {
 
 constexpr int tag = 7;  // every message of a run; the run has a communicator of its own
+constexpr std::chrono::microseconds spin_window{2000};  // engine::serve
 
 std::uint8_t kind_bits(detail::op_kind k) { return k == detail::op_kind::send ? 1 : 0; }
 detail::op_kind kind_of(std::uint8_t bits) { return bits ? detail::op_kind::send : detail::op_kind::recv; }
@@ -674,8 +675,11 @@ void engine::serve(const std::size_t& live_fibers) {
     }
     // Nothing moved. Spin (yielding to any process that is ready) for a while after the last
     // progress, then sleep, longer each time up to 1 ms: an idle rank does not burn its core.
+    // The window is long because a short nap is not short: asking for 10 us sleeps 100-130 us
+    // on a VM, and a window shorter than that let both ranks of an exchange nap on every hop
+    // (bench/mpi/README.md).
     const auto now = steady_clock::now();
-    if (now - last_progress < microseconds{100}) {
+    if (now - last_progress < spin_window) {
       boost::this_fiber::yield();
     } else {
       // Quiet for a while: rank 0 asks whether everything everywhere is stuck (E5).
