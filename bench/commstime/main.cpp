@@ -21,6 +21,7 @@
 //   boost fiber/2   Boost.Fiber unbuffered_channel<long>, shared_work(suspend) on 2 threads
 #include <csp/csp.hpp>
 
+#include "../common/commstime_ring.hpp"
 #include "../common/harness.hpp"
 #include "../common/peers.hpp"
 
@@ -30,29 +31,8 @@ namespace {
 /// the consumer saw; returns ns per communication.
 template <class Net, class Run>
 double commstime(Net& net, long loops, Run run) {
-  auto a = net.template channel<long>("a");
-  auto b = net.template channel<long>("b");
-  auto c = net.template channel<long>("c");
-  auto d = net.template channel<long>("d");
   long misses = 0;
-  net.spawn("prefix", [](auto in, auto out, long n) {
-    out.send(0L);
-    for (long i = 1; i < n; ++i) out.send(in.recv());
-    in.recv();  // the last value comes back round; the ring stops here
-  }, c.reader(), a.writer(), loops);
-  net.spawn("delta", [](auto in, auto to_successor, auto to_consumer, long n) {
-    for (long i = 0; i < n; ++i) {
-      const long v = in.recv();
-      to_successor.send(v);
-      to_consumer.send(v);
-    }
-  }, a.reader(), b.writer(), d.writer(), loops);
-  net.spawn("successor", [](auto in, auto out, long n) {
-    for (long i = 0; i < n; ++i) out.send(in.recv() + 1);
-  }, b.reader(), c.writer(), loops);
-  net.spawn("consumer", [](auto in, long n, long* misses) {
-    for (long i = 0; i < n; ++i) *misses += in.recv() != i;
-  }, d.reader(), loops, &misses);
+  csp_bench::spawn_commstime(net, loops, misses);
   const double ns = csp_bench::ns_per_op(4 * loops, run);
   csp_bench::expect(misses, 0, "commstime: values the consumer saw out of sequence");
   return ns;

@@ -12,8 +12,9 @@
 //                 |  rank 3
 //
 // prefix sends 0, then copies c to a; delta sends each value to b and then to d (sequentially);
-// successor adds 1; consumer checks that it sees 0, 1, 2, ... All channels are rendezvous, of
-// std::int64_t; every process runs a fixed count of loops.
+// successor adds 1; consumer checks that it sees 0, 1, 2, ... (bench/common/commstime_ring.hpp, as
+// bench/commstime builds it). All channels are rendezvous, of long (64 bits here, as the raw
+// peer's MPI_INT64_T); every process runs a fixed count of loops.
 //
 // Contenders, run in interleaved rounds (mpirun -np 4; ranks above 3 idle):
 //   ours mpi/4      csp::network on the mpi backend, placed by [mpi.placement] rules
@@ -23,37 +24,15 @@
 //                   buffered channel, not a rendezvous one; shown for scale
 #include <cstdint>
 
+#include "../common/commstime_ring.hpp"
 #include "session.hpp"
 
 namespace {
 
 double ours(const csp_bench::mpi_session& mpi, long loops) {
-  using in = csp::reader<std::int64_t>;
-  using out = csp::writer<std::int64_t>;
   csp::network net("mpi_commstime");
-  auto a = net.channel<std::int64_t>("a");
-  auto b = net.channel<std::int64_t>("b");
-  auto c = net.channel<std::int64_t>("c");
-  auto d = net.channel<std::int64_t>("d");
   long misses = 0;
-  net.spawn("prefix", [](in from_successor, out to_delta, long n) {
-    to_delta.send(0);
-    for (long i = 1; i < n; ++i) to_delta.send(from_successor.recv());
-    from_successor.recv();  // the last value comes back round; the ring stops here
-  }, c.reader(), a.writer(), loops);
-  net.spawn("delta", [](in from_prefix, out to_successor, out to_consumer, long n) {
-    for (long i = 0; i < n; ++i) {
-      const std::int64_t v = from_prefix.recv();
-      to_successor.send(v);
-      to_consumer.send(v);
-    }
-  }, a.reader(), b.writer(), d.writer(), loops);
-  net.spawn("successor", [](in from_delta, out to_prefix, long n) {
-    for (long i = 0; i < n; ++i) to_prefix.send(from_delta.recv() + 1);
-  }, b.reader(), c.writer(), loops);
-  net.spawn("consumer", [](in from_delta, long n, long* misses) {
-    for (std::int64_t i = 0; i < n; ++i) *misses += from_delta.recv() != i;
-  }, d.reader(), loops, &misses);
+  csp_bench::spawn_commstime(net, loops, misses);
   const csp::config cfg = csp_bench::mpi_session::placed({"prefix", "delta", "successor", "consumer"});
   const double ns = mpi.ns_per_op(4 * loops, [&] { csp::run(net, cfg); });
   mpi.expect_none(misses, "ours: values the consumer saw out of sequence");
