@@ -536,7 +536,8 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
     case msg::complete: complete_here(h.owner, h.result, payload, (h.flags & flag::committed) != 0); break;
     case msg::failed:
     case msg::done:
-    case msg::finish: control(from, h, payload); break;
+    case msg::finish:
+    case msg::deadlock: control(from, h, payload); break;
     case msg::probe:
       send(0, header{.type = msg::probe_reply, .result = passive() ? status::ok : status::would_block, .match = h.match},
            counts());
@@ -544,9 +545,6 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
     case msg::probe_reply: on_probe_reply(from, h, payload); break;
     case msg::report: send(0, header{.type = msg::report_reply}, describe_blocked()); break;
     case msg::report_reply: on_report_reply(from, payload); break;
-    case msg::deadlock:
-      found_deadlock(std::string(reinterpret_cast<const char*>(payload.data()), payload.size()));
-      break;
     case msg::lost: lose(static_cast<int>(h.guard)); break;
   }
 }
@@ -583,6 +581,7 @@ void engine::control(int from, const header& h, std::span<const std::byte> paylo
         for (int r = 0; r < size_; ++r) send(r, f, std::as_bytes(std::span(out)));
       }
       break;
+    case msg::deadlock: found_deadlock(text); break;
     case msg::finish:
       finished_ = true;
       outcome_ = h.kind == 0 ? outcome{} : h.kind == 2 ? outcome{.ok = false, .deadlock = true, .message = text} : failure_from(text);
@@ -683,8 +682,7 @@ void engine::serve(const std::size_t& live_fibers) {
       boost::this_fiber::yield();
     } else {
       // Quiet for a while: rank 0 asks whether everything everywhere is stuck (E5).
-      if (rank_ == 0 && wave_replies_ == 0 && report_replies_ < 0 && outcome_.ok && !failure_relayed_ &&
-          now >= next_wave_ && passive()) {
+      if (rank_ == 0 && wave_replies_ == 0 && report_replies_ < 0 && outcome_.ok && now >= next_wave_ && passive()) {
         start_wave();
         continue;
       }
@@ -728,7 +726,7 @@ void engine::on_probe_reply(int from, const header& h, std::span<const std::byte
   }
   const bool stuck = all_passive && total_sent == total_received && total_live > 0 && this_wave_ == last_wave_;
   last_wave_ = this_wave_;
-  if (stuck && outcome_.ok && !failure_relayed_) {
+  if (stuck && outcome_.ok) {  // a failure relayed earlier is the outcome already
     report_replies_ = size_;
     rank_reports_.assign(static_cast<std::size_t>(size_), {});
     for (int r = 1; r < size_; ++r) send(r, header{.type = msg::report});
