@@ -232,6 +232,13 @@ struct codec<std::vector<T>> {
     std::size_t n = detail::take_count(in, codec<T>::min_size, detail::type_name<V>);
     if constexpr (detail::raw<T> && std::default_initializable<T>) {
       auto from = detail::take(in, n * sizeof(T), detail::type_name<V>);
+      if (reinterpret_cast<std::uintptr_t>(from.data()) % alignof(T) == 0) {
+        // Copied straight from the bytes, without zero-filling first. The bytes' storage (an
+        // array of std::byte) holds implicitly created T objects ([intro.object]): aligned,
+        // they can be read as Ts. The mpi backend keeps payloads 8-aligned for this.
+        const T* first = reinterpret_cast<const T*>(from.data());
+        return V(first, first + n);
+      }
       V v(n);
       detail::copy_out(v.data(), from);
       return v;

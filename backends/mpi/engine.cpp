@@ -88,6 +88,10 @@ channel_server::channel_server(engine& eng, std::uint32_t id, channels::buffer_s
 void channel_server::on_offer(offer o) {
   (o.kind == detail::op_kind::send ? senders_ : receivers_).push_back(std::move(o));
   pump();
+  // A remote offer's value is borrowed from the batch being handled: an offer that stays
+  // keeps a copy.
+  for (offer& s : senders_) s.value.keep();
+  if (flight_) flight_->sender.value.keep();
 }
 
 // model/remote.pml: on_withdraw
@@ -182,13 +186,13 @@ void channel_server::advance(decision d) {
       if (static_cast<std::size_t>(d.claimed) == seq.size()) {
         // Every claim won. The last one completed its owner; complete the others.
         const offer* last = seq.empty() ? nullptr : seq.back();
-        if (last != &d.receiver) eng_.complete(d.receiver, status::ok, d.sender.value);
+        if (last != &d.receiver) eng_.complete(d.receiver, status::ok, d.sender.value.view());
         if (last != &d.sender) eng_.complete(d.sender, status::ok);
         return;
       }
       target = seq[static_cast<std::size_t>(d.claimed)];
       final = static_cast<std::size_t>(d.claimed) + 1 == seq.size();
-      if (final && target == &d.receiver) value = d.sender.value;
+      if (final && target == &d.receiver) value = d.sender.value.view();
     }
     d.match = next_match_++;
     const std::optional<bool> yes =
@@ -209,7 +213,7 @@ void channel_server::resume(decision d, bool yes) {
 // model/remote.pml: settle
 bool channel_server::settle(decision& d, bool yes) {
   if (d.kind == decision::accept) {
-    if (yes) store(std::move(d.sender.value));
+    if (yes) store(std::move(d.sender.value).take());
     return false;
   }
   if (d.kind == decision::deliver) {
@@ -298,7 +302,7 @@ bool channel_server::step() {
       decision d{.kind = decision::accept, .sender = std::move(senders_.front())};
       senders_.pop_front();
       if (d.sender.committed()) {
-        store(std::move(d.sender.value));
+        store(std::move(d.sender.value).take());
         eng_.complete(d.sender, status::ok);
       } else {
         advance(std::move(d));
@@ -330,14 +334,21 @@ void port::post(detail::wait_entry& e, std::uint8_t flags) {
   offer o{.rank = eng_.rank(), .owner = w.remote_id, .guard = static_cast<std::uint32_t>(e.index), .kind = e.kind,
           .flags = flags};
   e.linked = (flags & flag::try_only) == 0;  // posted: what the deadlock report says it waits on
-  if (e.kind == detail::op_kind::send) e.channel->codec().encode(e.data, o.value);
+  const detail::value_codec& codec = e.channel->codec();
   if (home_ == eng_.rank()) {
+    if (e.kind == detail::op_kind::send) {
+      std::vector<std::byte> bytes;
+      codec.encode(e.data, bytes);
+      o.value = value_bytes(std::move(bytes));
+    }
     eng_.server(id_)->on_offer(std::move(o));
     return;
   }
   header h{.type = msg::offer, .kind = kind_bits(o.kind), .flags = flags, .channel = id_, .guard = o.guard,
            .owner = o.owner};
-  eng_.send(home_, h, o.value);
+  eng_.send_with(home_, h, [&](std::vector<std::byte>& out) {
+    if (e.kind == detail::op_kind::send) codec.encode(e.data, out);  // straight into the batch
+  });
 }
 
 // model/remote.pml: single
@@ -412,6 +423,7 @@ engine::engine(MPI_Comm comm, detail::runtime& rt, detail::group& top) : comm_(c
   check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
   sent_to_.assign(static_cast<std::size_t>(size_), 0);
   received_from_.assign(static_cast<std::size_t>(size_), 0);
+  outbox_.resize(static_cast<std::size_t>(size_));
 }
 
 void engine::add_server(std::uint32_t id, const channels::channel_core& c) {
@@ -440,19 +452,32 @@ channel_server* engine::server(std::uint32_t id) noexcept {
   return it == servers_.end() ? nullptr : it->second.get();
 }
 
-void engine::send(int to, const header& h, std::span<const std::byte> payload) {
-  if (to == lost_) return;
-  if (to == rank_) {
-    to_self_.emplace_back(to, pack(h, payload));
-    return;
+// E6.
+void engine::flush() {
+  for (const int to : dirty_) {
+    std::vector<std::byte>& batch = outbox_[static_cast<std::size_t>(to)];
+    if (batch.empty()) continue;
+    sends_.push_back(pending_send{std::move(batch), MPI_REQUEST_NULL});
+    if (!spare_.empty()) {
+      batch = std::move(spare_.back());
+      spare_.pop_back();
+    } else {
+      batch = {};
+    }
+    pending_send& p = sends_.back();
+    check(MPI_Isend(p.bytes.data(), static_cast<int>(p.bytes.size()), MPI_BYTE, to, tag, comm_, &p.request),
+          "MPI_Isend");
+    ++sent_to_[static_cast<std::size_t>(to)];
   }
-  pending_send s{pack(h, payload), MPI_REQUEST_NULL};
-  sends_.push_back(std::move(s));
-  pending_send& p = sends_.back();
-  check(MPI_Isend(p.bytes.data(), static_cast<int>(p.bytes.size()), MPI_BYTE, to, tag, comm_, &p.request),
-        "MPI_Isend");
-  ++sent_to_[static_cast<std::size_t>(to)];
-  if (is_data(h.type)) ++data_sent_;
+  dirty_.clear();
+}
+
+std::span<std::byte> engine::receive_buffer(std::size_t size) {
+  if (size > inbox_capacity_) {
+    inbox_capacity_ = std::max(size, inbox_capacity_ * 2);
+    inbox_ = std::unique_ptr<std::byte[]>(new std::byte[inbox_capacity_]);  // not zero-filled
+  }
+  return {inbox_.get(), size};
 }
 
 // model/remote.pml: claim_here
@@ -518,7 +543,7 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
   switch (h.type) {
     case msg::offer:
       home->on_offer(offer{.rank = from, .owner = h.owner, .guard = h.guard, .kind = kind_of(h.kind), .flags = h.flags,
-                           .value = std::vector<std::byte>(payload.begin(), payload.end())});
+                           .value = value_bytes::borrow(payload)});
       break;
     case msg::withdraw: home->on_withdraw(from, h.owner, h.guard, kind_of(h.kind)); break;
     case msg::join: home->on_join(kind_of(h.kind)); break;
@@ -611,14 +636,18 @@ void engine::report_local_failure() {
   send(0, header{.type = msg::failed}, std::as_bytes(std::span(text)));
 }
 
+// One pass: sends the batches the processes made since the last (E6), handles the records
+// to this rank and up to 64 batches from others, and retires the sends that completed.
 bool engine::poll() {
+  flush();
   bool any = false;
+  header h;
+  std::span<const std::byte> payload;
   while (!to_self_.empty()) {
-    auto [from, bytes] = std::move(to_self_.front());
+    const std::vector<std::byte> record = std::move(to_self_.front());
     to_self_.pop_front();
-    std::span<const std::byte> payload;
-    const header h = unpack(bytes, payload);
-    handle(from, h, payload);
+    records batch(record);
+    while (batch.next(h, payload)) handle(rank_, h, payload);
     any = true;
   }
   for (int budget = 64; budget > 0; --budget) {
@@ -629,22 +658,27 @@ bool engine::poll() {
     if (!flag) break;
     int count = 0;
     check(MPI_Get_count(&st, MPI_BYTE, &count), "MPI_Get_count");
-    inbox_.resize(static_cast<std::size_t>(count));
-    check(MPI_Mrecv(inbox_.data(), count, MPI_BYTE, &message, &st), "MPI_Mrecv");
+    const std::span<std::byte> bytes = receive_buffer(static_cast<std::size_t>(count));
+    check(MPI_Mrecv(bytes.data(), count, MPI_BYTE, &message, &st), "MPI_Mrecv");
     ++received_from_[static_cast<std::size_t>(st.MPI_SOURCE)];
-    std::span<const std::byte> payload;
-    const std::vector<std::byte> bytes = std::move(inbox_);
-    inbox_.clear();
-    const header h = unpack(bytes, payload);
-    if (is_data(h.type)) ++data_received_;
-    handle(st.MPI_SOURCE, h, payload);
+    // The handlers send, but never receive (E1): the buffer holds still until the next batch.
+    records batch(bytes);
+    while (batch.next(h, payload)) {
+      if (is_data(h.type)) ++data_received_;
+      handle(st.MPI_SOURCE, h, payload);
+    }
     any = true;
   }
   while (!sends_.empty()) {
     int flag = 0;
     check(MPI_Test(&sends_.front().request, &flag, MPI_STATUS_IGNORE), "MPI_Test");
     if (!flag) break;
+    std::vector<std::byte> bytes = std::move(sends_.front().bytes);
     sends_.pop_front();
+    if (spare_.size() < 4) {  // kept for the next batches: no allocation, no page faults
+      bytes.clear();
+      spare_.push_back(std::move(bytes));
+    }
   }
   return any;
 }
@@ -652,7 +686,8 @@ bool engine::poll() {
 void engine::serve(const std::size_t& live_fibers) {
   using namespace std::chrono;
   live_ = &live_fibers;
-  auto last_progress = steady_clock::now();
+  auto quiet_since = steady_clock::now();
+  int quiet_passes = 0;
   microseconds nap{10};
   while (!finished_) {
     if (dog_ != nullptr && lost_ < 0) {
@@ -667,7 +702,7 @@ void engine::serve(const std::size_t& live_fibers) {
       any = true;
     }
     if (any) {
-      last_progress = steady_clock::now();
+      quiet_passes = 0;
       nap = microseconds{10};
       boost::this_fiber::yield();
       continue;
@@ -676,9 +711,14 @@ void engine::serve(const std::size_t& live_fibers) {
     // progress, then sleep, longer each time up to 1 ms: an idle rank does not burn its core.
     // The window is long because a short nap is not short: asking for 10 us sleeps 100-130 us
     // on a VM, and a window shorter than that let both ranks of an exchange nap on every hop
-    // (bench/mpi/README.md).
+    // (bench/mpi/README.md). The clock is read on every 16th quiet pass only.
+    if (quiet_passes++ == 0) quiet_since = steady_clock::now();
+    if (quiet_passes % 16 != 0) {
+      boost::this_fiber::yield();
+      continue;
+    }
     const auto now = steady_clock::now();
-    if (now - last_progress < spin_window) {
+    if (now - quiet_since < spin_window) {
       boost::this_fiber::yield();
     } else {
       // Quiet for a while: rank 0 asks whether everything everywhere is stuck (E5).
@@ -686,7 +726,10 @@ void engine::serve(const std::size_t& live_fibers) {
         start_wave();
         continue;
       }
+      flush();  // what report_local_failure() sent
+      napping_ = true;
       boost::this_fiber::sleep_for(nap);
+      napping_ = false;
       nap = std::min(nap * 2, microseconds{1000});
     }
   }
@@ -696,7 +739,7 @@ void engine::serve(const std::size_t& live_fibers) {
 // ---------------------------------------------------------------------------------------
 // Global deadlock (E5; README.md, "Global deadlock").
 
-bool engine::passive() const noexcept { return rt_.running() == 1 && to_self_.empty(); }
+bool engine::passive() const noexcept { return rt_.running() == 1 && to_self_.empty() && dirty_.empty(); }
 
 std::vector<std::byte> engine::counts() const {
   return csp::encode(std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>{data_sent_, data_received_, *live_});
@@ -842,6 +885,7 @@ void engine::drain() {
     sends_.clear();
     return true;
   };
+  flush();  // a lost rank's notice to the others included
   if (give_up()) return;
   std::vector<std::uint64_t> expected(static_cast<std::size_t>(size_));
   MPI_Request all;
@@ -864,8 +908,9 @@ void engine::drain() {
         continue;
       }
       check(MPI_Get_count(&st, MPI_BYTE, &count), "MPI_Get_count");
-      inbox_.resize(static_cast<std::size_t>(count));
-      check(MPI_Recv(inbox_.data(), count, MPI_BYTE, r, tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
+      check(MPI_Recv(receive_buffer(static_cast<std::size_t>(count)).data(), count, MPI_BYTE, r, tag, comm_,
+                     MPI_STATUS_IGNORE),
+            "MPI_Recv");
       ++received_from_[static_cast<std::size_t>(r)];
     }
   }

@@ -21,6 +21,12 @@
 //       some process alive. Every rank's counts were then constant over an interval holding
 //       the start of the second wave, so at that instant no data message was in flight and no
 //       rank could become active: nothing anywhere can move (README.md, "Global deadlock").
+//   E6  Records to another rank are batched: each rank's batch goes out as one MPI message at
+//       the start of the engine's next pass, or at once while the engine naps. The engine's
+//       pass follows every fiber made ready before it, so a completion and the offer its
+//       woken process makes next travel together. Batches to one rank leave in order and MPI
+//       does not reorder them, so records between two ranks arrive in the order sent. E4
+//       counts batches; E5 counts data records.
 #pragma once
 
 #include <mpi.h>
@@ -35,6 +41,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <backends/mpi/protocol.hpp>
@@ -47,6 +54,46 @@ namespace csp::mpi {
 
 class engine;
 
+/// A send's value, encoded: its own bytes, or bytes borrowed from the batch being handled
+/// (a remote offer), which the home copies only if the offer outlives the handler (keep()).
+/// A rendezvous with a receiver already waiting thus decodes straight from the receive buffer.
+class value_bytes {
+ public:
+  value_bytes() = default;
+  explicit value_bytes(std::vector<std::byte> own) : owned_(std::move(own)), view_(owned_) {}
+  static value_bytes borrow(std::span<const std::byte> bytes) {
+    value_bytes v;
+    v.view_ = bytes;
+    return v;
+  }
+  // A moved vector keeps its storage, so the view stays valid; a copy would not, hence none.
+  value_bytes(value_bytes&& o) noexcept : owned_(std::move(o.owned_)), view_(std::exchange(o.view_, {})) {}
+  value_bytes& operator=(value_bytes&& o) noexcept {
+    owned_ = std::move(o.owned_);
+    view_ = std::exchange(o.view_, {});
+    return *this;
+  }
+  value_bytes(const value_bytes&) = delete;
+  value_bytes& operator=(const value_bytes&) = delete;
+
+  std::span<const std::byte> view() const noexcept { return view_; }
+  /// Copies borrowed bytes into storage of its own.
+  void keep() {
+    if (view_.empty() || view_.data() == owned_.data()) return;
+    owned_.assign(view_.begin(), view_.end());
+    view_ = owned_;
+  }
+  std::vector<std::byte> take() && {
+    keep();
+    view_ = {};
+    return std::move(owned_);
+  }
+
+ private:
+  std::vector<std::byte> owned_;
+  std::span<const std::byte> view_;
+};
+
 /// An operation posted to a channel's home: a send or receive, single or an alt's guard.
 struct offer {
   int rank = 0;
@@ -54,7 +101,7 @@ struct offer {
   std::uint32_t guard = 0;
   detail::op_kind kind = detail::op_kind::recv;
   std::uint8_t flags = 0;
-  std::vector<std::byte> value{};  // a send's value, encoded
+  value_bytes value{};  // a send's value, encoded
 
   bool committed() const noexcept { return (flags & (flag::committed | flag::try_only)) != 0; }
   bool try_only() const noexcept { return (flags & flag::try_only) != 0; }
@@ -178,8 +225,28 @@ class engine {
   std::uint64_t enroll(detail::waiter& w);
   void drop(std::uint64_t id) { waiters_.erase(id); }
 
-  // What ports and servers do.
-  void send(int to, const header& h, std::span<const std::byte> payload = {});
+  // What ports and servers do. A record for another rank waits in that rank's batch until the
+  // engine's next pass (E6); one for this rank is handled on that pass.
+  void send(int to, const header& h, std::span<const std::byte> payload = {}) {
+    send_with(to, h, [payload](std::vector<std::byte>& out) { out.insert(out.end(), payload.begin(), payload.end()); });
+  }
+  /// send() with the payload that `fill(out)` appends to the batch: a value encoded in place.
+  template <class Fill>
+  void send_with(int to, const header& h, Fill&& fill) {
+    if (to == lost_) return;
+    if (to == rank_) {
+      std::vector<std::byte> record;
+      append(record, h, fill);
+      to_self_.push_back(std::move(record));
+      return;
+    }
+    if (outbox_[static_cast<std::size_t>(to)].size() > max_batch / 2) flush();
+    std::vector<std::byte>& batch = outbox_[static_cast<std::size_t>(to)];
+    if (batch.empty()) dirty_.push_back(to);
+    append(batch, h, fill);
+    if (is_data(h.type)) ++data_sent_;
+    if (napping_) flush();
+  }
   channel_server* server(std::uint32_t id) noexcept;
   /// Claims the slot of waiter `owner` of this rank for `guard`; when `final`, also delivers
   /// `value` (a receive with result ok) and completes it with `result`. True if the claim won.
@@ -197,6 +264,10 @@ class engine {
 
  private:
   bool poll();
+  /// Sends every rank's batch (E6).
+  void flush();
+  /// The receive buffer, at least `size` bytes (its contents are garbage).
+  std::span<std::byte> receive_buffer(std::size_t size);
   void handle(int from, const header& h, std::span<const std::byte> payload);
   void control(int from, const header& h, std::span<const std::byte> payload);
   void report_local_failure();
@@ -225,10 +296,17 @@ class engine {
     MPI_Request request;
   };
   std::deque<pending_send> sends_;
-  std::deque<std::pair<int, std::vector<std::byte>>> to_self_;  // messages to this rank
+  std::vector<std::vector<std::byte>> outbox_;  // E6: each rank's batch, not sent yet
+  std::vector<int> dirty_;                      // the ranks whose batch is not empty
+  std::vector<std::vector<std::byte>> spare_;   // sent batches' buffers, for the next ones
+  bool napping_ = false;                        // serve() sleeps: a record goes out at once
+  std::deque<std::vector<std::byte>> to_self_;  // records to this rank, one per entry
   std::vector<std::uint64_t> sent_to_, received_from_;         // E4
   std::uint64_t data_sent_ = 0, data_received_ = 0;            // E5: to and from other ranks
-  std::vector<std::byte> inbox_;
+  // The receive buffer: it only grows, and is never zero-filled (MPI writes it). new[] aligns
+  // it for any scalar, so records' payloads are 8-aligned in it (protocol.hpp).
+  std::unique_ptr<std::byte[]> inbox_;
+  std::size_t inbox_capacity_ = 0;
 
   bool failure_reported_ = false;  // this rank told rank 0 of its first failure
   bool failure_relayed_ = false;   // (rank 0) the first failure went out to every rank

@@ -1,13 +1,17 @@
 // The messages of the mpi backend's channel protocol (README.md beside this file has the
-// protocol itself). One message is a fixed header and, for some types, the bytes of a value
-// (its codec's encoding) or of a text.
+// protocol itself). One record is a fixed header and, for some types, the bytes of a value (its
+// codec's encoding) or of a text; one MPI message carries the records a rank had for another.
 #pragma once
 
+#include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <csp/status.hpp>
@@ -60,24 +64,64 @@ struct header {
   status result = status::ok;
   std::uint32_t channel = 0;
   std::uint32_t guard = 0;
+  std::uint32_t size = 0;   // the payload's length in bytes (set by append)
   std::uint64_t owner = 0;  // the waiter's id on the owner's rank (detail::waiter::remote_id)
   std::uint64_t match = 0;  // the home's id of a claim in flight
 };
+static_assert(sizeof(header) % 8 == 0, "records keep every header and payload 8-aligned");
 
-/// header then payload, as one buffer.
-inline std::vector<std::byte> pack(const header& h, std::span<const std::byte> payload) {
-  std::vector<std::byte> out(sizeof(header) + payload.size());
-  std::memcpy(out.data(), &h, sizeof(header));
-  if (!payload.empty()) std::memcpy(out.data() + sizeof(header), payload.data(), payload.size());
-  return out;
+// One MPI message (a batch) carries one or more records, in the order they were sent: a
+// header, its payload, and zero bytes up to a multiple of 8. So every header and payload
+// starts 8-aligned in a receive buffer that is, and a codec can read a payload's elements in
+// place (csp/codec.hpp, codec<std::vector<T>>).
+
+/// The most bytes one batch may hold: MPI counts a message's bytes in an int.
+inline constexpr std::size_t max_batch = std::numeric_limits<int>::max() / 2;
+
+inline std::size_t padded(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
+
+/// Appends a record to `out`: h, then the payload that `fill(out)` appends, then padding.
+template <class Fill>
+  requires std::invocable<Fill&, std::vector<std::byte>&>
+void append(std::vector<std::byte>& out, header h, Fill&& fill) {
+  const std::size_t at = out.size();
+  const auto* head = reinterpret_cast<const std::byte*>(&h);
+  out.insert(out.end(), head, head + sizeof(header));
+  fill(out);
+  const std::size_t size = out.size() - at - sizeof(header);
+  if (size > max_batch - sizeof(header)) {
+    out.resize(at);
+    throw std::length_error("csp mpi: a value of " + std::to_string(size) +
+                            " bytes encoded is larger than one MPI message may carry here (1 GiB)");
+  }
+  h.size = static_cast<std::uint32_t>(size);
+  std::memcpy(out.data() + at, &h, sizeof(header));
+  out.insert(out.end(), padded(out.size()) - out.size(), std::byte{0});
 }
 
-inline header unpack(std::span<const std::byte> bytes, std::span<const std::byte>& payload) {
-  if (bytes.size() < sizeof(header)) throw std::runtime_error("csp mpi: a message shorter than its header");
-  header h;
-  std::memcpy(&h, bytes.data(), sizeof(header));
-  payload = bytes.subspan(sizeof(header));
-  return h;
+inline void append(std::vector<std::byte>& out, const header& h, std::span<const std::byte> payload) {
+  append(out, h, [payload](std::vector<std::byte>& o) { o.insert(o.end(), payload.begin(), payload.end()); });
 }
+
+/// Reads the records of one batch, front to back.
+class records {
+ public:
+  explicit records(std::span<const std::byte> batch) : rest_(batch) {}
+
+  /// The next record into h and payload; false at the end of the batch.
+  bool next(header& h, std::span<const std::byte>& payload) {
+    if (rest_.empty()) return false;
+    if (rest_.size() < sizeof(header)) throw std::runtime_error("csp mpi: a message shorter than its header");
+    std::memcpy(&h, rest_.data(), sizeof(header));
+    rest_ = rest_.subspan(sizeof(header));
+    if (h.size > rest_.size()) throw std::runtime_error("csp mpi: a message shorter than its payload");
+    payload = rest_.first(h.size);
+    rest_ = rest_.subspan(std::min(rest_.size(), padded(h.size)));
+    return true;
+  }
+
+ private:
+  std::span<const std::byte> rest_;
+};
 
 }  // namespace csp::mpi

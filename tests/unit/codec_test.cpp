@@ -454,4 +454,19 @@ TEST(codec, every_corrupted_byte_fails_cleanly_or_decodes) {
   }
 }
 
+// A vector of trivially copyable elements is read in place when its bytes are aligned for the
+// element, and copied out when they are not: both give the same values.
+TEST(codec, vectors_decode_from_aligned_and_unaligned_bytes) {
+  const std::vector<double> v{1.5, -2.25, 1e300, 0.0, 42.0};
+  const std::vector<std::byte> bytes = csp::encode(v);
+  for (std::size_t shift = 0; shift < alignof(double) + 1; ++shift) {
+    std::vector<std::byte> storage(bytes.size() + 16);
+    const auto base = reinterpret_cast<std::uintptr_t>(storage.data());
+    const std::size_t at = (alignof(double) - base % alignof(double)) % alignof(double) + shift;
+    std::memcpy(storage.data() + at, bytes.data(), bytes.size());
+    EXPECT_EQ(csp::decode<std::vector<double>>(std::span<const std::byte>(storage).subspan(at, bytes.size())), v)
+        << "payload at " << shift << " bytes past an 8-aligned address";
+  }
+}
+
 }  // namespace codec_test
