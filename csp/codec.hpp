@@ -412,16 +412,62 @@ T decode(std::span<const std::byte> bytes) {
 
 namespace detail {
 
+/// Whether a T's value is one run of bytes, its elements', in memory: a vector or string of
+/// raw elements. The mpi backend moves large ones in place (value_codec::in_place_ops).
+template <class T>
+inline constexpr bool contiguous = false;
+template <class E>
+  requires raw<E> && std::default_initializable<E>
+inline constexpr bool contiguous<std::vector<E>> = true;
+template <class C>
+  requires raw<C>
+inline constexpr bool contiguous<std::basic_string<C>> = true;
+
+template <class T>
+  requires contiguous<T>
+inline constexpr value_codec::in_place_ops in_place_ops_for = {
+    .bytes = [](const void* object) -> std::span<const std::byte> {
+      const T& v = *static_cast<const T*>(object);
+      return std::as_bytes(std::span(v.data(), v.size()));
+    },
+    .storage = [](void* object) -> std::span<std::byte> {
+      T& v = *static_cast<T*>(object);
+      return std::as_writable_bytes(std::span(v.data(), v.size()));
+    },
+    .adopt = [](void* value) -> void* { return new T(std::move(*static_cast<T*>(value))); },
+    .make = [](std::size_t size, void* reuse) -> void* {
+      using E = typename T::value_type;
+      if (size % sizeof(E) != 0) {
+        throw codec_error(type_name<T>(), bytes_text(size) + " is no whole number of " + std::to_string(sizeof(E)) +
+                                              "-byte elements", "decode");
+      }
+      if (reuse == nullptr) return new T(size / sizeof(E), E{});
+      static_cast<T*>(reuse)->resize(size / sizeof(E));  // fills only what it adds
+      return reuse;
+    },
+    .settle = [](void* object, void* slot, bool move) {
+      T& v = *static_cast<T*>(object);
+      if (move) {
+        static_cast<std::optional<T>*>(slot)->emplace(std::move(v));
+      } else {
+        static_cast<std::optional<T>*>(slot)->emplace(v);
+      }
+    },
+    .destroy = [](void* object) { delete static_cast<T*>(object); },
+};
+
 /// codec<T> as a channel keeps it (detail/remote.hpp): empty when T has no codec.
 template <class T>
 value_codec value_codec_for() noexcept {
   if constexpr (has_codec<T>) {
-    return {.encode = [](const void* value, std::vector<std::byte>& out) {
-              codec<T>::encode(*static_cast<const T*>(value), out);
-            },
-            .decode = [](std::span<const std::byte> bytes, void* slot) {
-              static_cast<std::optional<T>*>(slot)->emplace(csp::decode<T>(bytes));
-            }};
+    value_codec c{.encode = [](const void* value, std::vector<std::byte>& out) {
+                    codec<T>::encode(*static_cast<const T*>(value), out);
+                  },
+                  .decode = [](std::span<const std::byte> bytes, void* slot) {
+                    static_cast<std::optional<T>*>(slot)->emplace(csp::decode<T>(bytes));
+                  }};
+    if constexpr (contiguous<T>) c.in_place = &in_place_ops_for<T>;
+    return c;
   } else {
     return {};
   }

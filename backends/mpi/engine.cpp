@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <stdexcept>
 #include <thread>
@@ -80,9 +81,12 @@ std::exception_ptr error_of(const outcome& o) {
 // ---------------------------------------------------------------------------------------
 // The home of a channel.
 
-channel_server::channel_server(engine& eng, std::uint32_t id, channels::buffer_shape shape, std::size_t readers,
-                               std::size_t writers)
-    : eng_(eng), id_(id), shape_(shape), readers_(readers), writers_(writers) {}
+channel_server::channel_server(engine& eng, std::uint32_t id, const channels::channel_core& core)
+    : eng_(eng), id_(id), codec_(core.codec()), shape_(core.shape()) {
+  const channels::channel_core::counts n = core.snapshot();
+  readers_ = n.readers;
+  writers_ = n.writers;
+}
 
 // model/remote.pml: on_offer
 void channel_server::on_offer(offer o) {
@@ -118,7 +122,8 @@ void channel_server::on_poison() {
   pump();
 }
 
-void channel_server::store(std::vector<std::byte> value) {
+void channel_server::store(value_bytes value) {
+  value.keep();
   if (shape_.policy == channels::when_full::overwrite && buffer_.size() >= shape_.capacity) buffer_.pop_front();
   buffer_.push_back(std::move(value));
 }
@@ -129,23 +134,24 @@ void channel_server::store(std::vector<std::byte> value) {
 void channel_server::fail_all(std::deque<offer>& q, status why) {
   std::deque<offer> failing;
   failing.swap(q);
+  value_bytes none;
   for (offer& o : failing) {
     if (o.committed()) {
       eng_.complete(o, why);
     } else {
-      claim(o, flag::final | flag::no_reply, why, 0, {});
+      claim(o, flag::final | flag::no_reply, why, 0, none);
     }
   }
 }
 
 // model/remote.pml: claim
 std::optional<bool> channel_server::claim(const offer& o, std::uint8_t flags, status result, std::uint64_t match,
-                                          std::span<const std::byte> value) {
+                                          value_bytes& value) {
   if (o.rank == eng_.rank()) return eng_.claim_here(o.owner, o.guard, result, value, (flags & flag::final) != 0);
-  eng_.send(o.rank,
-            header{.type = msg::claim, .kind = kind_bits(o.kind), .flags = flags, .result = result, .channel = id_,
-                   .guard = o.guard, .owner = o.owner, .match = match},
-            value);
+  eng_.send_value(o.rank,
+                  header{.type = msg::claim, .kind = kind_bits(o.kind), .flags = flags, .result = result,
+                         .channel = id_, .guard = o.guard, .owner = o.owner, .match = match},
+                  value);
   return std::nullopt;
 }
 
@@ -175,28 +181,29 @@ void channel_server::advance(decision d) {
   for (;;) {
     const offer* target = nullptr;
     bool final = true;
-    std::span<const std::byte> value;
+    value_bytes none;
+    value_bytes* value = &none;
     if (d.kind == decision::accept) {
       target = &d.sender;
     } else if (d.kind == decision::deliver) {
       target = &d.receiver;
-      value = buffer_.front();
+      value = &buffer_.front();
     } else {
       const std::vector<const offer*> seq = to_claim(d.sender, d.receiver);
       if (static_cast<std::size_t>(d.claimed) == seq.size()) {
         // Every claim won. The last one completed its owner; complete the others.
         const offer* last = seq.empty() ? nullptr : seq.back();
-        if (last != &d.receiver) eng_.complete(d.receiver, status::ok, d.sender.value.view());
+        if (last != &d.receiver) eng_.complete(d.receiver, status::ok, d.sender.value);
         if (last != &d.sender) eng_.complete(d.sender, status::ok);
         return;
       }
       target = seq[static_cast<std::size_t>(d.claimed)];
       final = static_cast<std::size_t>(d.claimed) + 1 == seq.size();
-      if (final && target == &d.receiver) value = d.sender.value.view();
+      if (final && target == &d.receiver) value = &d.sender.value;
     }
     d.match = next_match_++;
     const std::optional<bool> yes =
-        claim(*target, static_cast<std::uint8_t>(final ? flag::final : 0), status::ok, d.match, value);
+        claim(*target, static_cast<std::uint8_t>(final ? flag::final : 0), status::ok, d.match, *value);
     if (!yes) {  // sent (with a copy of `value`): wait for the reply
       flight_ = std::move(d);
       return;
@@ -213,7 +220,7 @@ void channel_server::resume(decision d, bool yes) {
 // model/remote.pml: settle
 bool channel_server::settle(decision& d, bool yes) {
   if (d.kind == decision::accept) {
-    if (yes) store(std::move(d.sender.value).take());
+    if (yes) store(std::move(d.sender.value));
     return false;
   }
   if (d.kind == decision::deliver) {
@@ -302,7 +309,7 @@ bool channel_server::step() {
       decision d{.kind = decision::accept, .sender = std::move(senders_.front())};
       senders_.pop_front();
       if (d.sender.committed()) {
-        store(std::move(d.sender.value).take());
+        store(std::move(d.sender.value));
         eng_.complete(d.sender, status::ok);
       } else {
         advance(std::move(d));
@@ -325,6 +332,46 @@ bool channel_server::step() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Held values' Ts (E7).
+
+object_pool::~object_pool() {
+  for (auto [ops, object] : kept_) ops->destroy(object);
+}
+
+value_bytes object_pool::hold(const detail::value_codec& codec, void* object) {
+  const detail::value_codec::in_place_ops* ops = codec.in_place;
+  std::shared_ptr<void> held(object, [pool = shared_from_this(), ops](void* t) { pool->put(ops, t); });
+  return value_bytes::hold(codec, std::move(held));
+}
+
+value_bytes object_pool::make(const detail::value_codec& codec, std::size_t size) {
+  const detail::value_codec::in_place_ops* ops = codec.in_place;
+  void* reuse = nullptr;
+  auto it = std::find_if(kept_.begin(), kept_.end(), [ops](const auto& k) { return k.first == ops; });
+  if (it != kept_.end()) {
+    reuse = it->second;
+    kept_.erase(it);
+  }
+  void* object = nullptr;
+  try {
+    object = ops->make(size, reuse);
+  } catch (...) {
+    if (reuse != nullptr) ops->destroy(reuse);
+    throw;
+  }
+  return hold(codec, object);
+}
+
+// Keeps a T with storage worth keeping (a T a value was moved out of has none), up to `most`.
+void object_pool::put(const detail::value_codec::in_place_ops* ops, void* object) noexcept {
+  if (kept_.size() < most && ops->bytes(object).size() >= detach_at) {
+    kept_.emplace_back(ops, object);
+  } else {
+    ops->destroy(object);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // The ports.
 
 // model/remote.pml: post
@@ -335,8 +382,14 @@ void port::post(detail::wait_entry& e, std::uint8_t flags) {
           .flags = flags};
   e.linked = (flags & flag::try_only) == 0;  // posted: what the deadlock report says it waits on
   const detail::value_codec& codec = e.channel->codec();
+  // A large value of a single send is held whole, moved from the sender, which stays parked
+  // until the send is decided (E7).
+  if (e.kind == detail::op_kind::send && (flags & flag::committed) != 0 && codec.in_place != nullptr &&
+      codec.in_place->bytes(e.data).size() >= detach_at) {
+    o.value = eng_.pool().hold(codec, codec.in_place->adopt(e.data));
+  }
   if (home_ == eng_.rank()) {
-    if (e.kind == detail::op_kind::send) {
+    if (e.kind == detail::op_kind::send && !o.value.held()) {
       std::vector<std::byte> bytes;
       codec.encode(e.data, bytes);
       o.value = value_bytes(std::move(bytes));
@@ -346,6 +399,7 @@ void port::post(detail::wait_entry& e, std::uint8_t flags) {
   }
   header h{.type = msg::offer, .kind = kind_bits(o.kind), .flags = flags, .channel = id_, .guard = o.guard,
            .owner = o.owner};
+  if (o.value.held()) return eng_.send_value(home_, h, o.value);
   eng_.send_with(home_, h, [&](std::vector<std::byte>& out) {
     if (e.kind == detail::op_kind::send) codec.encode(e.data, out);  // straight into the batch
   });
@@ -424,11 +478,11 @@ engine::engine(MPI_Comm comm, detail::runtime& rt, detail::group& top) : comm_(c
   sent_to_.assign(static_cast<std::size_t>(size_), 0);
   received_from_.assign(static_cast<std::size_t>(size_), 0);
   outbox_.resize(static_cast<std::size_t>(size_));
+  detached_.resize(static_cast<std::size_t>(size_));
 }
 
 void engine::add_server(std::uint32_t id, const channels::channel_core& c) {
-  const channels::channel_core::counts n = c.snapshot();
-  servers_.emplace(id, std::make_unique<channel_server>(*this, id, c.shape(), n.readers, n.writers));
+  servers_.emplace(id, std::make_unique<channel_server>(*this, id, c));
 }
 
 void engine::install_port(std::uint32_t id, channels::channel_core& c, int home) {
@@ -468,8 +522,58 @@ void engine::flush() {
     check(MPI_Isend(p.bytes.data(), static_cast<int>(p.bytes.size()), MPI_BYTE, to, tag, comm_, &p.request),
           "MPI_Isend");
     ++sent_to_[static_cast<std::size_t>(to)];
+    // E7: the batch's detached values follow it, in the order of their records.
+    for (detached_value& v : detached_[static_cast<std::size_t>(to)]) {
+      sends_.push_back(pending_send{{}, MPI_REQUEST_NULL, std::move(v.object)});
+      check(MPI_Isend(v.bytes.data(), static_cast<int>(v.bytes.size()), MPI_BYTE, to, tag, comm_,
+                      &sends_.back().request),
+            "MPI_Isend");
+      ++sent_to_[static_cast<std::size_t>(to)];
+    }
+    detached_[static_cast<std::size_t>(to)].clear();
   }
   dirty_.clear();
+}
+
+void engine::send_value(int to, header h, const value_bytes& value) {
+  if (value.held() && to != rank_ && to != lost_) {
+    h.flags |= flag::detached;
+    const std::uint64_t size = value.raw().size();
+    return send_with(to, h, [size](std::vector<std::byte>& out) {
+      const auto* b = reinterpret_cast<const std::byte*>(&size);
+      out.insert(out.end(), b, b + sizeof size);
+    }, &value);
+  }
+  send_with(to, h, [&value](std::vector<std::byte>& out) { value.encode(out); });
+}
+
+value_bytes engine::value_of(int from, const header& h, std::span<const std::byte> payload,
+                             const detail::value_codec* codec) {
+  if ((h.flags & flag::detached) == 0) return value_bytes::borrow(payload);
+  std::uint64_t size = 0;
+  if (payload.size() != sizeof size) throw csp::error("csp mpi: a detached value's record without its length");
+  std::memcpy(&size, payload.data(), sizeof size);
+  if (size > max_batch) throw csp::error("csp mpi: a detached value longer than one MPI message may carry");
+  value_bytes v;
+  std::span<std::byte> into;
+  std::vector<std::byte> dropped;
+  if (codec != nullptr && codec->in_place != nullptr) {
+    v = pool_->make(*codec, static_cast<std::size_t>(size));
+    into = codec->in_place->storage(v.object().get());
+  } else {  // its receiver is gone: the bytes are received, to keep the order (E7), and dropped
+    dropped.resize(static_cast<std::size_t>(size));
+    into = dropped;
+  }
+  if (into.size() != size) throw csp::error("csp mpi: a detached value of the wrong length");
+  check(MPI_Recv(into.data(), static_cast<int>(size), MPI_BYTE, from, tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
+  ++received_from_[static_cast<std::size_t>(from)];
+  return v;
+}
+
+const detail::value_codec* engine::codec_of(std::uint64_t owner, std::uint32_t guard) const {
+  auto it = waiters_.find(owner);
+  if (it == waiters_.end() || guard >= it->second->entries.size()) return nullptr;
+  return &it->second->entries[guard].channel->codec();
 }
 
 std::span<std::byte> engine::receive_buffer(std::size_t size) {
@@ -481,8 +585,7 @@ std::span<std::byte> engine::receive_buffer(std::size_t size) {
 }
 
 // model/remote.pml: claim_here
-bool engine::claim_here(std::uint64_t owner, std::uint32_t guard, status result, std::span<const std::byte> value,
-                        bool final) {
+bool engine::claim_here(std::uint64_t owner, std::uint32_t guard, status result, value_bytes& value, bool final) {
   auto it = waiters_.find(owner);
   if (it == waiters_.end()) return false;  // E2: the episode is over
   detail::waiter& w = *it->second;
@@ -492,7 +595,7 @@ bool engine::claim_here(std::uint64_t owner, std::uint32_t guard, status result,
 }
 
 // model/remote.pml: complete_here
-void engine::complete_here(std::uint64_t owner, status result, std::span<const std::byte> value, bool committed) {
+void engine::complete_here(std::uint64_t owner, status result, value_bytes& value, bool committed) {
   auto it = waiters_.find(owner);
   if (it == waiters_.end()) return;
   detail::waiter& w = *it->second;
@@ -506,7 +609,7 @@ void engine::complete_here(std::uint64_t owner, status result, std::span<const s
   detail::wait_entry& e = w.entries[static_cast<std::size_t>(slot)];
   if (result == status::ok && e.kind == detail::op_kind::recv) {
     try {
-      e.channel->codec().decode(value, e.data);
+      value.deliver(e.channel->codec(), e.data);
     } catch (...) {
       rt_.fail(top_, std::current_exception());
       result = status::poisoned;
@@ -516,12 +619,12 @@ void engine::complete_here(std::uint64_t owner, status result, std::span<const s
 }
 
 // model/remote.pml: complete
-void engine::complete(const offer& o, status result, std::span<const std::byte> value) {
+void engine::complete(const offer& o, status result, value_bytes& value) {
   if (o.rank == rank_) return complete_here(o.owner, result, value, o.committed());
   header h{.type = msg::complete, .kind = kind_bits(o.kind),
            .flags = static_cast<std::uint8_t>(o.committed() ? flag::committed : 0), .result = result,
            .guard = o.guard, .owner = o.owner};
-  send(o.rank, h, value);
+  send_value(o.rank, h, value);
 }
 
 // model/remote.pml: engine
@@ -542,8 +645,9 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
   }
   switch (h.type) {
     case msg::offer:
-      home->on_offer(offer{.rank = from, .owner = h.owner, .guard = h.guard, .kind = kind_of(h.kind), .flags = h.flags,
-                           .value = value_bytes::borrow(payload)});
+      home->on_offer(offer{.rank = from, .owner = h.owner, .guard = h.guard, .kind = kind_of(h.kind),
+                           .flags = static_cast<std::uint8_t>(h.flags & ~flag::detached),
+                           .value = value_of(from, h, payload, &home->codec())});
       break;
     case msg::withdraw: home->on_withdraw(from, h.owner, h.guard, kind_of(h.kind)); break;
     case msg::join: home->on_join(kind_of(h.kind)); break;
@@ -551,14 +655,19 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
     case msg::poison: home->on_poison(); break;
     case msg::claim_reply: home->on_claim_reply(h.match, h.result == status::ok); break;
     case msg::claim: {
-      const bool yes = claim_here(h.owner, h.guard, h.result, payload, (h.flags & flag::final) != 0);
+      value_bytes value = value_of(from, h, payload, codec_of(h.owner, h.guard));
+      const bool yes = claim_here(h.owner, h.guard, h.result, value, (h.flags & flag::final) != 0);
       if ((h.flags & flag::no_reply) == 0) {
         send(from, header{.type = msg::claim_reply, .result = yes ? status::ok : status::would_block,
                           .channel = h.channel, .match = h.match});
       }
       break;
     }
-    case msg::complete: complete_here(h.owner, h.result, payload, (h.flags & flag::committed) != 0); break;
+    case msg::complete: {
+      value_bytes value = value_of(from, h, payload, codec_of(h.owner, h.guard));
+      complete_here(h.owner, h.result, value, (h.flags & flag::committed) != 0);
+      break;
+    }
     case msg::failed:
     case msg::done:
     case msg::finish:
@@ -675,7 +784,7 @@ bool engine::poll() {
     if (!flag) break;
     std::vector<std::byte> bytes = std::move(sends_.front().bytes);
     sends_.pop_front();
-    if (spare_.size() < 4) {  // kept for the next batches: no allocation, no page faults
+    if (bytes.capacity() > 0 && spare_.size() < 4) {  // kept for the next batches: no allocation, no page faults
       bytes.clear();
       spare_.push_back(std::move(bytes));
     }

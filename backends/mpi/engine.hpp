@@ -26,7 +26,13 @@
 //       pass follows every fiber made ready before it, so a completion and the offer its
 //       woken process makes next travel together. Batches to one rank leave in order and MPI
 //       does not reorder them, so records between two ranks arrive in the order sent. E4
-//       counts batches; E5 counts data records.
+//       counts batches and detached values (E7); E5 counts data records.
+//   E7  A value held whole (value_bytes::hold: a committed send's T of detach_at bytes or more,
+//       in place) goes to another rank detached: its record carries only its length, and its
+//       bytes are the very next message to that rank, sent from the T's storage after the
+//       record's batch. The receiver takes that message, into a T made for it, while handling
+//       the record and before the next record: to the protocol a detached value is part of its
+//       record, as an inline one is. A held T lives until the last send reading it completes.
 #pragma once
 
 #include <mpi.h>
@@ -54,9 +60,10 @@ namespace csp::mpi {
 
 class engine;
 
-/// A send's value, encoded: its own bytes, or bytes borrowed from the batch being handled
-/// (a remote offer), which the home copies only if the offer outlives the handler (keep()).
-/// A rendezvous with a receiver already waiting thus decodes straight from the receive buffer.
+/// A send's value: encoded bytes, its own or borrowed from the batch being handled (a remote
+/// offer, which the home copies only if the offer outlives the handler: keep()); or the value
+/// held whole (hold), a T too large to copy, which travels detached (E7). A rendezvous with a
+/// receiver already waiting thus decodes straight from the receive buffer, or moves the T.
 class value_bytes {
  public:
   value_bytes() = default;
@@ -66,32 +73,82 @@ class value_bytes {
     v.view_ = bytes;
     return v;
   }
+  /// Holds `object`, a T made by codec.in_place (adopted from a sender, or received into).
+  static value_bytes hold(const detail::value_codec& codec, std::shared_ptr<void> object) {
+    value_bytes v;
+    v.codec_ = &codec;
+    v.object_ = std::move(object);
+    return v;
+  }
   // A moved vector keeps its storage, so the view stays valid; a copy would not, hence none.
-  value_bytes(value_bytes&& o) noexcept : owned_(std::move(o.owned_)), view_(std::exchange(o.view_, {})) {}
+  value_bytes(value_bytes&& o) noexcept
+      : owned_(std::move(o.owned_)), view_(std::exchange(o.view_, {})), codec_(o.codec_), object_(std::move(o.object_)) {}
   value_bytes& operator=(value_bytes&& o) noexcept {
     owned_ = std::move(o.owned_);
     view_ = std::exchange(o.view_, {});
+    codec_ = o.codec_;
+    object_ = std::move(o.object_);
     return *this;
   }
   value_bytes(const value_bytes&) = delete;
   value_bytes& operator=(const value_bytes&) = delete;
 
-  std::span<const std::byte> view() const noexcept { return view_; }
+  bool held() const noexcept { return object_ != nullptr; }
+  /// A held value's T, shared with the sends that read its bytes until they complete.
+  const std::shared_ptr<void>& object() const noexcept { return object_; }
+  /// A held value's bytes, in its T's storage.
+  std::span<const std::byte> raw() const { return codec_->in_place->bytes(object_.get()); }
+  /// Appends the value's encoding to out.
+  void encode(std::vector<std::byte>& out) const {
+    if (held()) {
+      codec_->encode(object_.get(), out);
+    } else {
+      out.insert(out.end(), view_.begin(), view_.end());
+    }
+  }
+  /// Puts the value into a receive's std::optional<T> (`slot`, of the channel whose codec is
+  /// `codec`): decoded, or a held T moved there, or copied while a send still reads it.
+  void deliver(const detail::value_codec& codec, void* slot) {
+    if (held()) {
+      codec.in_place->settle(object_.get(), slot, object_.use_count() == 1);
+    } else {
+      codec.decode(view_, slot);
+    }
+  }
   /// Copies borrowed bytes into storage of its own.
   void keep() {
     if (view_.empty() || view_.data() == owned_.data()) return;
     owned_.assign(view_.begin(), view_.end());
     view_ = owned_;
   }
-  std::vector<std::byte> take() && {
-    keep();
-    view_ = {};
-    return std::move(owned_);
-  }
 
  private:
   std::vector<std::byte> owned_;
   std::span<const std::byte> view_;
+  const detail::value_codec* codec_ = nullptr;
+  std::shared_ptr<void> object_;
+};
+
+/// Held values' Ts that nothing holds any more, kept to receive the next detached values of
+/// their type into (E7): the memory a rank sent a value from is what it receives the next one
+/// into, as a raw MPI program reuses its buffer, with no allocation, zero-fill or page faults.
+/// The deleters of the Ts it hands out share it, so it lives as long as the last of them.
+class object_pool : public std::enable_shared_from_this<object_pool> {
+ public:
+  object_pool() { kept_.reserve(most); }  // so that put() never allocates
+  object_pool(const object_pool&) = delete;
+  object_pool& operator=(const object_pool&) = delete;
+  ~object_pool();
+
+  /// Holds `object`, a T made by codec.in_place: it comes back here when let go.
+  value_bytes hold(const detail::value_codec& codec, void* object);
+  /// A held T of `size` bytes, contents unspecified: one kept here, resized, or a new one.
+  value_bytes make(const detail::value_codec& codec, std::size_t size);
+
+ private:
+  static constexpr std::size_t most = 2;  // Ts kept: one per direction of a pingpong
+  void put(const detail::value_codec::in_place_ops* ops, void* object) noexcept;
+  std::vector<std::pair<const detail::value_codec::in_place_ops*, void*>> kept_;
 };
 
 /// An operation posted to a channel's home: a send or receive, single or an alt's guard.
@@ -112,8 +169,10 @@ struct offer {
 /// it. Decides every operation on the channel (README.md, "The home").
 class channel_server {
  public:
-  channel_server(engine& eng, std::uint32_t id, channels::buffer_shape shape, std::size_t readers,
-                 std::size_t writers);
+  channel_server(engine& eng, std::uint32_t id, const channels::channel_core& core);
+
+  /// The codec of the channel's values.
+  const detail::value_codec& codec() const noexcept { return codec_; }
 
   void on_offer(offer o);
   void on_withdraw(int rank, std::uint64_t owner, std::uint32_t guard, detail::op_kind kind);
@@ -143,12 +202,12 @@ class channel_server {
   bool room() const noexcept {
     return shape_.policy != channels::when_full::block || buffer_.size() < shape_.capacity;
   }
-  void store(std::vector<std::byte> value);
+  void store(value_bytes value);
   void fail_all(std::deque<offer>& q, status why);
   /// Claims o's slot: on this rank at once (the result says whether the claim won), on
   /// another by a message whose reply comes to on_claim_reply with `match` (nullopt).
   std::optional<bool> claim(const offer& o, std::uint8_t flags, status result, std::uint64_t match,
-                            std::span<const std::byte> value);
+                            value_bytes& value);
   /// Makes the next claim of d, or finishes it; returns with d in flight or decided.
   void advance(decision d);
   /// Goes on with d after its claim in flight was answered.
@@ -157,11 +216,12 @@ class channel_server {
 
   engine& eng_;
   std::uint32_t id_;
+  const detail::value_codec& codec_;
   channels::buffer_shape shape_;
   std::size_t readers_, writers_;
   bool poisoned_ = false;
   std::deque<offer> senders_, receivers_;
-  std::deque<std::vector<std::byte>> buffer_;
+  std::deque<value_bytes> buffer_;
   std::optional<decision> flight_;  // E3
   std::uint64_t next_match_ = 1;
 };
@@ -231,8 +291,9 @@ class engine {
     send_with(to, h, [payload](std::vector<std::byte>& out) { out.insert(out.end(), payload.begin(), payload.end()); });
   }
   /// send() with the payload that `fill(out)` appends to the batch: a value encoded in place.
+  /// With `held`, the record's value follows it detached (E7).
   template <class Fill>
-  void send_with(int to, const header& h, Fill&& fill) {
+  void send_with(int to, const header& h, Fill&& fill, const value_bytes* held = nullptr) {
     if (to == lost_) return;
     if (to == rank_) {
       std::vector<std::byte> record;
@@ -240,22 +301,31 @@ class engine {
       to_self_.push_back(std::move(record));
       return;
     }
-    if (outbox_[static_cast<std::size_t>(to)].size() > max_batch / 2) flush();
-    std::vector<std::byte>& batch = outbox_[static_cast<std::size_t>(to)];
+    const auto r = static_cast<std::size_t>(to);
+    if (outbox_[r].size() > max_batch / 2) flush();
+    std::vector<std::byte>& batch = outbox_[r];
     if (batch.empty()) dirty_.push_back(to);
     append(batch, h, fill);
+    if (held != nullptr) detached_[r].push_back({held->object(), held->raw()});
     if (is_data(h.type)) ++data_sent_;
     if (napping_) flush();
   }
+  /// Sends record h with `value`: encoded into the batch, or detached when it is held (E7).
+  void send_value(int to, header h, const value_bytes& value);
+  /// The Ts of held values (E7).
+  object_pool& pool() noexcept { return *pool_; }
   channel_server* server(std::uint32_t id) noexcept;
   /// Claims the slot of waiter `owner` of this rank for `guard`; when `final`, also delivers
   /// `value` (a receive with result ok) and completes it with `result`. True if the claim won.
-  bool claim_here(std::uint64_t owner, std::uint32_t guard, status result, std::span<const std::byte> value,
-                  bool final);
+  bool claim_here(std::uint64_t owner, std::uint32_t guard, status result, value_bytes& value, bool final);
   /// Completes waiter `owner` of this rank (a single operation, or one claimed earlier).
-  void complete_here(std::uint64_t owner, status result, std::span<const std::byte> value, bool committed);
+  void complete_here(std::uint64_t owner, status result, value_bytes& value, bool committed);
   /// complete_here on `rank`, by message when it is another.
-  void complete(const offer& o, status result, std::span<const std::byte> value = {});
+  void complete(const offer& o, status result, value_bytes& value);
+  void complete(const offer& o, status result) {
+    value_bytes none;
+    complete(o, result, none);
+  }
 
   /// The engine fiber's body: moves messages until the run is over everywhere, sleeping when
   /// there is nothing to do. `live_fibers` is how many process fibers of this rank still run.
@@ -269,6 +339,11 @@ class engine {
   /// The receive buffer, at least `size` bytes (its contents are garbage).
   std::span<std::byte> receive_buffer(std::size_t size);
   void handle(int from, const header& h, std::span<const std::byte> payload);
+  /// The value of record h from `from`: its payload, or, detached (E7), the next message from
+  /// `from`, received into a T made by `codec` (null: the receiver is gone, the bytes dropped).
+  value_bytes value_of(int from, const header& h, std::span<const std::byte> payload, const detail::value_codec* codec);
+  /// The codec of the channel of waiter `owner`'s entry `guard`, null if the waiter is gone.
+  const detail::value_codec* codec_of(std::uint64_t owner, std::uint32_t guard) const;
   void control(int from, const header& h, std::span<const std::byte> payload);
   void report_local_failure();
   void drain();
@@ -294,9 +369,16 @@ class engine {
   struct pending_send {
     std::vector<std::byte> bytes;
     MPI_Request request;
+    std::shared_ptr<void> held{};  // a detached value's T, which the send reads (E7)
+  };
+  struct detached_value {
+    std::shared_ptr<void> object;
+    std::span<const std::byte> bytes;
   };
   std::deque<pending_send> sends_;
   std::vector<std::vector<std::byte>> outbox_;  // E6: each rank's batch, not sent yet
+  std::vector<std::vector<detached_value>> detached_;  // E7: each to follow its rank's batch
+  std::shared_ptr<object_pool> pool_ = std::make_shared<object_pool>();
   std::vector<int> dirty_;                      // the ranks whose batch is not empty
   std::vector<std::vector<std::byte>> spare_;   // sent batches' buffers, for the next ones
   bool napping_ = false;                        // serve() sleeps: a record goes out at once

@@ -55,7 +55,15 @@ inline constexpr std::uint8_t committed = 1;  // offer of a single operation: it
 inline constexpr std::uint8_t try_only = 2;   // offer of a try_send / try_recv: answer at once
 inline constexpr std::uint8_t final = 4;      // claim that completes the owner when it succeeds
 inline constexpr std::uint8_t no_reply = 8;   // claim whose outcome the home does not need
+inline constexpr std::uint8_t detached = 16;  // offer, claim or complete whose value is the next
+                                              // message, not the payload; the payload is its
+                                              // length, a u64 (engine.hpp, E7)
 }  // namespace flag
+
+/// The size from which a committed send's value travels detached, from its own storage
+/// (engine.hpp, E7), when its type allows (value_codec::in_place): below it, copying the value
+/// into the batch costs less than a message of its own.
+inline constexpr std::size_t detach_at = 64 * 1024;
 
 struct header {
   msg type;

@@ -45,6 +45,27 @@ struct value_codec {
   /// csp::codec_error when they are not a T.
   void (*decode)(std::span<const std::byte> bytes, void* slot) = nullptr;
 
+  /// For a T whose value is one run of bytes in memory (a vector or string of trivially
+  /// copyable elements): what moves it between address spaces in place, from and into the T's
+  /// own storage, without encoding. Null for every other T.
+  struct in_place_ops {
+    /// The bytes of *static_cast<const T*>(object).
+    std::span<const std::byte> (*bytes)(const void* object);
+    /// The storage of *static_cast<T*>(object), to be written.
+    std::span<std::byte> (*storage)(void* object);
+    /// A new T moved from *static_cast<T*>(value).
+    void* (*adopt)(void* value);
+    /// A T whose bytes are `size` long, contents unspecified: `reuse` (a T made by adopt or
+    /// make, whose storage it keeps where it can) resized, or a new one if that is null.
+    /// Throws csp::codec_error when `size` is no whole number of elements.
+    void* (*make)(std::size_t size, void* reuse);
+    /// Emplaces *static_cast<T*>(object), moved or copied, into *static_cast<std::optional<T>*>(slot).
+    void (*settle)(void* object, void* slot, bool move);
+    /// Deletes a T made by adopt or make.
+    void (*destroy)(void* object);
+  };
+  const in_place_ops* in_place = nullptr;
+
   bool available() const noexcept { return encode != nullptr; }
 };
 

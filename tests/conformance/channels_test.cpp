@@ -1,6 +1,8 @@
 // Conformance: channels (DESIGN.md section 2, "Channels" and "Nothing is lost").
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -257,6 +259,81 @@ TEST_P(conformance, channels_try_operations_inside_a_run) {
   EXPECT_EQ(kept, "second");
   EXPECT_EQ(got, "first");
   EXPECT_EQ(after_end, csp::status::retired);
+}
+
+// §2 Nothing is lost: "every value sent is received, exactly once", whatever its size. Values
+// of 64 KiB and more, which the mpi backend moves in place, by a message of their own, from the
+// sender's storage into the receiver's (backends/mpi/README.md, "Large values"): three writers
+// send vectors, a fourth long strings; one reader receives blocks plainly, the other alts over
+// both channels. On mpi the two placements make every path of such a value cross ranks: an
+// offer to the home (rank 0) from another rank and from its own, a completion of the plain
+// reader on rank 1, and a claim that carries the value to the alt on rank 1.
+TEST_P(conformance, channels_large_values_arrive_whole_and_exactly_once) {
+  constexpr int writers = 3, per_writer = 4, texts = 3;
+  auto block_of = [](int w, int s) {
+    std::vector<std::uint32_t> b(16 * 1024 + 1000 * static_cast<std::size_t>(s) + static_cast<std::size_t>(w));
+    for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint32_t>(w * 1'000'000 + s * 1000) + i % 997;
+    return b;
+  };
+  auto text_of = [](int s) {
+    std::string t(70'000 + static_cast<std::size_t>(s), ' ');
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<char>('a' + (static_cast<std::size_t>(s) + i) % 26);
+    return t;
+  };
+  for (int plain = 0; plain < 2; ++plain)
+  for (csp::flavor f : lossless_flavors()) {
+    SCOPED_TRACE(flavor_name(f) + ", the plain reader on rank " + std::to_string(plain));
+    place_on_mpi({{"writer*", {0, 1}}, {"text_writer", {0}}, {"plain_reader", {plain}}, {"alt_reader", {1 - plain}}});
+    csp::network net;
+    auto c = net.channel<std::vector<std::uint32_t>>("blocks", f);
+    auto d = net.channel<std::string>("texts", f);
+    // Each reader's: w * 100 + s for a block, 10'000 + s for a text.
+    std::array<std::vector<int>, 2> got;
+    std::array<int, 2> damaged{0, 0};
+    CSP_SHARED(got, damaged);
+    net.spawn_n(writers, "writer", [&](csp::replica me, csp::writer<std::vector<std::uint32_t>> out) {
+      for (int s = 0; s < per_writer; ++s) out.send(block_of(static_cast<int>(me.index), s));
+    }, c.writer());
+    net.spawn("text_writer", [&](csp::writer<std::string> out) {
+      for (int s = 0; s < texts; ++s) out.send(text_of(s));
+    }, d.writer());
+    auto check_block = [&](int reader, const std::vector<std::uint32_t>& b) {
+      const int w = static_cast<int>(b.at(0) / 1'000'000), s = static_cast<int>(b.at(0) % 1'000'000 / 1000);
+      if (b != block_of(w, s)) ++damaged[reader];
+      got[reader].push_back(w * 100 + s);
+    };
+    net.spawn("plain_reader", [&](csp::reader<std::vector<std::uint32_t>> in) {
+      for (const auto& b : in) check_block(0, b);
+    }, c.reader());
+    net.spawn("alt_reader", [&](csp::reader<std::vector<std::uint32_t>> in, csp::reader<std::string> text) {
+      bool blocks = true;  // until the writers have ended
+      int seen = 0;        // texts: the text channel ends after the last (a guard on it would throw)
+      while (blocks || seen < texts) {
+        try {
+          csp::select(csp::input(in, [&](const std::vector<std::uint32_t>& b) { check_block(1, b); }).when(blocks),
+                      csp::input(text, [&](std::string t) {
+            const int s = static_cast<int>(t.size()) - 70'000;
+            if (s < 0 || t != text_of(s)) ++damaged[1];
+            got[1].push_back(10'000 + s);
+            ++seen;
+          }).when(seen < texts));
+        } catch (const csp::retired&) {
+          blocks = false;
+        }
+      }
+    }, c.reader(), d.reader());
+    EXPECT_EQ(run(net), 0);
+    EXPECT_EQ(damaged[0] + damaged[1], 0);
+    std::vector<int> all = got[0];
+    all.insert(all.end(), got[1].begin(), got[1].end());
+    std::sort(all.begin(), all.end());
+    std::vector<int> expected;
+    for (int w = 0; w < writers; ++w) {
+      for (int s = 0; s < per_writer; ++s) expected.push_back(w * 100 + s);
+    }
+    for (int s = 0; s < texts; ++s) expected.push_back(10'000 + s);
+    EXPECT_EQ(all, expected);
+  }
 }
 
 }  // namespace

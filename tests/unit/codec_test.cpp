@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <new>
+#include <optional>
 
 // The largest single allocation made while `tracking` is set on this thread: the proof that a
 // huge claimed length fails before anything is allocated for it, satisfiable or not.
@@ -467,6 +468,47 @@ TEST(codec, vectors_decode_from_aligned_and_unaligned_bytes) {
     EXPECT_EQ(csp::decode<std::vector<double>>(std::span<const std::byte>(storage).subspan(at, bytes.size())), v)
         << "payload at " << shift << " bytes past an 8-aligned address";
   }
+}
+
+// What the mpi backend moves large values in place with (value_codec::in_place_ops): only
+// vectors and strings of trivially copyable elements have it; their bytes are their storage; a
+// T made to receive into is the size asked, and one reused keeps its storage; a size that is no
+// whole number of elements is a codec_error; settle moves or copies into a receive's slot.
+TEST(codec, in_place_ops_move_contiguous_values_without_encoding) {
+  EXPECT_EQ(csp::detail::value_codec_for<int>().in_place, nullptr);
+  EXPECT_EQ(csp::detail::value_codec_for<std::vector<std::string>>().in_place, nullptr);
+  EXPECT_EQ(csp::detail::value_codec_for<std::vector<bool>>().in_place, nullptr);
+  ASSERT_NE(csp::detail::value_codec_for<std::string>().in_place, nullptr);
+  const csp::detail::value_codec c = csp::detail::value_codec_for<std::vector<std::uint32_t>>();
+  ASSERT_NE(c.in_place, nullptr);
+  const auto& ops = *c.in_place;
+
+  std::vector<std::uint32_t> sent{1, 2, 3, 4};
+  const std::uint32_t* storage = sent.data();
+  void* held = ops.adopt(&sent);
+  EXPECT_TRUE(sent.empty()) << "adopt moves the value out of the sender";
+  EXPECT_EQ(ops.bytes(held).data(), reinterpret_cast<const std::byte*>(storage)) << "no copy";
+  EXPECT_EQ(ops.bytes(held).size(), 16u);
+
+  void* made = ops.make(8, held);  // reuse: the sent vector's storage, resized to 2 elements
+  EXPECT_EQ(made, held);
+  EXPECT_EQ(ops.storage(made).size(), 8u);
+  EXPECT_EQ(ops.storage(made).data(), reinterpret_cast<std::byte*>(const_cast<std::uint32_t*>(storage)));
+  const std::uint32_t incoming[2] = {7, 9};
+  std::memcpy(ops.storage(made).data(), incoming, sizeof incoming);
+
+  std::optional<std::vector<std::uint32_t>> copied, moved;
+  ops.settle(made, &copied, false);
+  EXPECT_EQ(copied, (std::vector<std::uint32_t>{7, 9}));
+  ops.settle(made, &moved, true);
+  EXPECT_EQ(moved, (std::vector<std::uint32_t>{7, 9}));
+  EXPECT_EQ(moved->data(), storage) << "settle moves: the receive gets the storage received into";
+  ops.destroy(made);
+
+  EXPECT_THROW(ops.make(6, nullptr), csp::codec_error);
+  void* fresh = ops.make(12, nullptr);
+  EXPECT_EQ(ops.bytes(fresh).size(), 12u);
+  ops.destroy(fresh);
 }
 
 }  // namespace codec_test
