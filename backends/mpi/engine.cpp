@@ -479,6 +479,7 @@ engine::engine(MPI_Comm comm, detail::runtime& rt, detail::group& top) : comm_(c
   received_from_.assign(static_cast<std::size_t>(size_), 0);
   outbox_.resize(static_cast<std::size_t>(size_));
   detached_.resize(static_cast<std::size_t>(size_));
+  inbound_.resize(static_cast<std::size_t>(size_));
 }
 
 void engine::add_server(std::uint32_t id, const channels::channel_core& c) {
@@ -525,6 +526,7 @@ void engine::flush() {
     // E7: the batch's detached values follow it, in the order of their records.
     for (detached_value& v : detached_[static_cast<std::size_t>(to)]) {
       sends_.push_back(pending_send{{}, MPI_REQUEST_NULL, std::move(v.object)});
+      ++detached_sends_;
       check(MPI_Isend(v.bytes.data(), static_cast<int>(v.bytes.size()), MPI_BYTE, to, tag, comm_,
                       &sends_.back().request),
             "MPI_Isend");
@@ -547,27 +549,71 @@ void engine::send_value(int to, header h, const value_bytes& value) {
   send_with(to, h, [&value](std::vector<std::byte>& out) { value.encode(out); });
 }
 
-value_bytes engine::value_of(int from, const header& h, std::span<const std::byte> payload,
-                             const detail::value_codec* codec) {
+value_bytes engine::value_of(const header& h, std::span<const std::byte> payload, value_bytes* arrived) {
   if ((h.flags & flag::detached) == 0) return value_bytes::borrow(payload);
+  if (arrived == nullptr) throw csp::error("csp mpi: a detached value handled before it arrived");
+  return std::move(*arrived);
+}
+
+// E7.
+void engine::take(int from, const header& h, std::span<const std::byte> payload) {
+  std::deque<inbound_record>& q = inbound_[static_cast<std::size_t>(from)];
+  const bool detached = (h.type == msg::offer || h.type == msg::claim || h.type == msg::complete) &&
+                        (h.flags & flag::detached) != 0;
+  if (q.empty() && !detached) {
+    if (is_data(h.type)) ++data_received_;
+    return handle(from, h, payload);
+  }
+  inbound_record& r = q.emplace_back();
+  ++inbound_count_;
+  r.h = h;
+  if (!detached) {
+    r.payload.assign(payload.begin(), payload.end());
+    return;
+  }
   std::uint64_t size = 0;
   if (payload.size() != sizeof size) throw csp::error("csp mpi: a detached value's record without its length");
   std::memcpy(&size, payload.data(), sizeof size);
   if (size > max_batch) throw csp::error("csp mpi: a detached value longer than one MPI message may carry");
-  value_bytes v;
+  const detail::value_codec* codec = nullptr;
+  if (h.type == msg::offer) {
+    if (channel_server* home = server(h.channel)) codec = &home->codec();
+  } else {
+    codec = codec_of(h.owner, h.guard);
+  }
   std::span<std::byte> into;
-  std::vector<std::byte> dropped;
   if (codec != nullptr && codec->in_place != nullptr) {
-    v = pool_->make(*codec, static_cast<std::size_t>(size));
-    into = codec->in_place->storage(v.object().get());
-  } else {  // its receiver is gone: the bytes are received, to keep the order (E7), and dropped
-    dropped.resize(static_cast<std::size_t>(size));
-    into = dropped;
+    r.value = pool_->make(*codec, static_cast<std::size_t>(size));
+    into = codec->in_place->storage(r.value.object().get());
+  } else {  // its receiver is gone: the bytes are received, to keep the order, and dropped
+    r.dropped.resize(static_cast<std::size_t>(size));
+    into = r.dropped;
   }
   if (into.size() != size) throw csp::error("csp mpi: a detached value of the wrong length");
-  check(MPI_Recv(into.data(), static_cast<int>(size), MPI_BYTE, from, tag, comm_, MPI_STATUS_IGNORE), "MPI_Recv");
+  check(MPI_Irecv(into.data(), static_cast<int>(size), MPI_BYTE, from, tag, comm_, &r.request), "MPI_Irecv");
   ++received_from_[static_cast<std::size_t>(from)];
-  return v;
+}
+
+bool engine::take_arrived() {
+  if (inbound_count_ == 0) return false;
+  bool any = false;
+  for (std::size_t from = 0; from < inbound_.size(); ++from) {
+    std::deque<inbound_record>& q = inbound_[from];
+    while (!q.empty()) {
+      if (q.front().request != MPI_REQUEST_NULL) {
+        int done = 0;
+        check(MPI_Test(&q.front().request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+        if (!done) break;
+      }
+      inbound_record r = std::move(q.front());
+      q.pop_front();
+      --inbound_count_;
+      if (is_data(r.h.type)) ++data_received_;
+      handle(static_cast<int>(from), r.h, r.payload, &r.value);
+      any = true;
+    }
+  }
+  return any;
 }
 
 const detail::value_codec* engine::codec_of(std::uint64_t owner, std::uint32_t guard) const {
@@ -628,7 +674,7 @@ void engine::complete(const offer& o, status result, value_bytes& value) {
 }
 
 // model/remote.pml: engine
-void engine::handle(int from, const header& h, std::span<const std::byte> payload) {
+void engine::handle(int from, const header& h, std::span<const std::byte> payload, value_bytes* arrived) {
   channel_server* home = nullptr;
   switch (h.type) {
     case msg::offer:
@@ -647,7 +693,7 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
     case msg::offer:
       home->on_offer(offer{.rank = from, .owner = h.owner, .guard = h.guard, .kind = kind_of(h.kind),
                            .flags = static_cast<std::uint8_t>(h.flags & ~flag::detached),
-                           .value = value_of(from, h, payload, &home->codec())});
+                           .value = value_of(h, payload, arrived)});
       break;
     case msg::withdraw: home->on_withdraw(from, h.owner, h.guard, kind_of(h.kind)); break;
     case msg::join: home->on_join(kind_of(h.kind)); break;
@@ -655,7 +701,7 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
     case msg::poison: home->on_poison(); break;
     case msg::claim_reply: home->on_claim_reply(h.match, h.result == status::ok); break;
     case msg::claim: {
-      value_bytes value = value_of(from, h, payload, codec_of(h.owner, h.guard));
+      value_bytes value = value_of(h, payload, arrived);
       const bool yes = claim_here(h.owner, h.guard, h.result, value, (h.flags & flag::final) != 0);
       if ((h.flags & flag::no_reply) == 0) {
         send(from, header{.type = msg::claim_reply, .result = yes ? status::ok : status::would_block,
@@ -664,7 +710,7 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
       break;
     }
     case msg::complete: {
-      value_bytes value = value_of(from, h, payload, codec_of(h.owner, h.guard));
+      value_bytes value = value_of(h, payload, arrived);
       complete_here(h.owner, h.result, value, (h.flags & flag::committed) != 0);
       break;
     }
@@ -746,7 +792,8 @@ void engine::report_local_failure() {
 }
 
 // One pass: sends the batches the processes made since the last (E6), handles the records
-// to this rank and up to 64 batches from others, and retires the sends that completed.
+// to this rank, up to 64 batches from others and the records whose detached values came in
+// (E7), and retires the sends that completed.
 bool engine::poll() {
   flush();
   bool any = false;
@@ -772,16 +819,15 @@ bool engine::poll() {
     ++received_from_[static_cast<std::size_t>(st.MPI_SOURCE)];
     // The handlers send, but never receive (E1): the buffer holds still until the next batch.
     records batch(bytes);
-    while (batch.next(h, payload)) {
-      if (is_data(h.type)) ++data_received_;
-      handle(st.MPI_SOURCE, h, payload);
-    }
+    while (batch.next(h, payload)) take(st.MPI_SOURCE, h, payload);
     any = true;
   }
+  any = take_arrived() || any;
   while (!sends_.empty()) {
     int flag = 0;
     check(MPI_Test(&sends_.front().request, &flag, MPI_STATUS_IGNORE), "MPI_Test");
     if (!flag) break;
+    if (sends_.front().held) --detached_sends_;
     std::vector<std::byte> bytes = std::move(sends_.front().bytes);
     sends_.pop_front();
     if (bytes.capacity() > 0 && spare_.size() < 4) {  // kept for the next batches: no allocation, no page faults
@@ -822,7 +868,8 @@ void engine::serve(const std::size_t& live_fibers) {
     // on a VM, and a window shorter than that let both ranks of an exchange nap on every hop
     // (bench/mpi/README.md). The clock is read on every 16th quiet pass only.
     if (quiet_passes++ == 0) quiet_since = steady_clock::now();
-    if (quiet_passes % 16 != 0) {
+    // A detached value on its way in or out (E7) moves only while this rank calls MPI: no nap.
+    if (quiet_passes % 16 != 0 || inbound_count_ > 0 || detached_sends_ > 0) {
       boost::this_fiber::yield();
       continue;
     }
@@ -848,7 +895,9 @@ void engine::serve(const std::size_t& live_fibers) {
 // ---------------------------------------------------------------------------------------
 // Global deadlock (E5; README.md, "Global deadlock").
 
-bool engine::passive() const noexcept { return rt_.running() == 1 && to_self_.empty() && dirty_.empty(); }
+bool engine::passive() const noexcept {
+  return rt_.running() == 1 && to_self_.empty() && dirty_.empty() && inbound_count_ == 0;
+}
 
 std::vector<std::byte> engine::counts() const {
   return csp::encode(std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>{data_sent_, data_received_, *live_});
@@ -992,6 +1041,11 @@ void engine::drain() {
     if (lost_ < 0) return false;
     for (pending_send& s : sends_) MPI_Request_free(&s.request);
     sends_.clear();
+    for (auto& q : inbound_) {
+      for (inbound_record& r : q) {
+        if (r.request != MPI_REQUEST_NULL) MPI_Request_free(&r.request);  // its memory stays with the engine
+      }
+    }
     return true;
   };
   flush();  // a lost rank's notice to the others included
@@ -1021,6 +1075,17 @@ void engine::drain() {
                      MPI_STATUS_IGNORE),
             "MPI_Recv");
       ++received_from_[static_cast<std::size_t>(r)];
+    }
+  }
+  // Detached values still coming for records that will not be handled now (E7).
+  for (auto& q : inbound_) {
+    for (inbound_record& r : q) {
+      for (int done = 0; r.request != MPI_REQUEST_NULL;) {
+        check(MPI_Test(&r.request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+        if (done) break;
+        if (give_up()) return;
+        std::this_thread::yield();
+      }
     }
   }
   while (!sends_.empty()) {

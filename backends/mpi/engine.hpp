@@ -14,8 +14,9 @@
 //       never matched twice.
 //   E4  Every message on the run's communicator is counted by sender and receiver; the run
 //       ends only after every rank has received all that was sent to it (finish()).
-//   E5  A rank is passive when every process of it is ended or in an untimed wait and no
-//       message to itself is queued: only a data message (is_data) can make it active again.
+//   E5  A rank is passive when every process of it is ended or in an untimed wait, no
+//       message to itself is queued, no batch is unsent and no record waits for its detached
+//       value (E7): only a data message (is_data) can make it active again.
 //       Rank 0 declares a global deadlock only after two waves of probes in a row found every
 //       rank passive with the same data-message counts, sent equal to received in total, and
 //       some process alive. Every rank's counts were then constant over an interval holding
@@ -30,9 +31,12 @@
 //   E7  A value held whole (value_bytes::hold: a committed send's T of detach_at bytes or more,
 //       in place) goes to another rank detached: its record carries only its length, and its
 //       bytes are the very next message to that rank, sent from the T's storage after the
-//       record's batch. The receiver takes that message, into a T made for it, while handling
-//       the record and before the next record: to the protocol a detached value is part of its
-//       record, as an inline one is. A held T lives until the last send reading it completes.
+//       record's batch. The receiver posts the receive of that message, into a T made for it,
+//       as it reads the record, and handles that record, and every later one from the same
+//       rank, only once the value is in (inbound_): to the protocol a detached value is part of
+//       its record, as an inline one is, and records from one rank are handled in the order
+//       sent. Nothing waits in MPI meanwhile. A held T lives until the last send reading it
+//       completes.
 #pragma once
 
 #include <mpi.h>
@@ -338,10 +342,15 @@ class engine {
   void flush();
   /// The receive buffer, at least `size` bytes (its contents are garbage).
   std::span<std::byte> receive_buffer(std::size_t size);
-  void handle(int from, const header& h, std::span<const std::byte> payload);
-  /// The value of record h from `from`: its payload, or, detached (E7), the next message from
-  /// `from`, received into a T made by `codec` (null: the receiver is gone, the bytes dropped).
-  value_bytes value_of(int from, const header& h, std::span<const std::byte> payload, const detail::value_codec* codec);
+  /// A record from `from`, read from its batch: handled now, or queued behind a detached
+  /// value of its rank's that is still coming (E7).
+  void take(int from, const header& h, std::span<const std::byte> payload);
+  /// Handles the queued records whose values are in; true if it handled any.
+  bool take_arrived();
+  /// `arrived`: the record's detached value, received (E7).
+  void handle(int from, const header& h, std::span<const std::byte> payload, value_bytes* arrived = nullptr);
+  /// The value of record h: its payload, or its detached value, which has arrived.
+  static value_bytes value_of(const header& h, std::span<const std::byte> payload, value_bytes* arrived);
   /// The codec of the channel of waiter `owner`'s entry `guard`, null if the waiter is gone.
   const detail::value_codec* codec_of(std::uint64_t owner, std::uint32_t guard) const;
   void control(int from, const header& h, std::span<const std::byte> payload);
@@ -378,6 +387,17 @@ class engine {
   std::deque<pending_send> sends_;
   std::vector<std::vector<std::byte>> outbox_;  // E6: each rank's batch, not sent yet
   std::vector<std::vector<detached_value>> detached_;  // E7: each to follow its rank's batch
+  // E7: the records from a rank waiting for a detached value of theirs, in the order sent.
+  struct inbound_record {
+    header h{};
+    std::vector<std::byte> payload{};
+    MPI_Request request = MPI_REQUEST_NULL;  // the detached value's receive, while it runs
+    value_bytes value{};                     // what it receives into
+    std::vector<std::byte> dropped{};        // or into this, for a receiver that is gone
+  };
+  std::vector<std::deque<inbound_record>> inbound_;
+  std::size_t inbound_count_ = 0;  // records in inbound_
+  std::size_t detached_sends_ = 0;  // detached values' sends in sends_
   std::shared_ptr<object_pool> pool_ = std::make_shared<object_pool>();
   std::vector<int> dirty_;                      // the ranks whose batch is not empty
   std::vector<std::vector<std::byte>> spare_;   // sent batches' buffers, for the next ones

@@ -42,5 +42,9 @@ for victim in 2 0; do
     "^rank_killed: rank $victim is lost: it sent no heartbeat for 1000 ms" 3 \
     --enable-recovery -np 4 "$program" $victim --csp-backend=mpi --csp-config="$config"
 done
+# 1 MiB values, sent as messages of their own: a rank may wait for one from the killed rank.
+run "mpirun --enable-recovery, rank 1 killed, 1 MiB values" \
+  "^rank_killed: rank 1 is lost: it sent no heartbeat for 1000 ms" 3 \
+  --enable-recovery -np 4 "$program" 1 large --csp-backend=mpi --csp-config="$config"
 [ $failed -eq 0 ] && echo "rank_killed.sh: passed: every run ended naming the killed rank"
 exit $failed
