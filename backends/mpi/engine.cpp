@@ -541,10 +541,7 @@ void engine::send_value(int to, header h, const value_bytes& value) {
   if (value.held() && to != rank_ && to != lost_) {
     h.flags |= flag::detached;
     const std::uint64_t size = value.raw().size();
-    return send_with(to, h, [size](std::vector<std::byte>& out) {
-      const auto* b = reinterpret_cast<const std::byte*>(&size);
-      out.insert(out.end(), b, b + sizeof size);
-    }, &value);
+    return send_with(to, h, payload_of(std::as_bytes(std::span(&size, 1))), &value);
   }
   send_with(to, h, [&value](std::vector<std::byte>& out) { value.encode(out); });
 }
@@ -1048,18 +1045,22 @@ void engine::drain() {
     }
     return true;
   };
+  // Until `request` completes; false if a rank was lost meanwhile (and everything given up).
+  auto wait = [&](MPI_Request& request) {
+    for (int done = 0;;) {
+      check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+      if (done) return true;
+      if (give_up()) return false;
+      std::this_thread::yield();
+    }
+  };
   flush();  // a lost rank's notice to the others included
   if (give_up()) return;
   std::vector<std::uint64_t> expected(static_cast<std::size_t>(size_));
   MPI_Request all;
   check(MPI_Ialltoall(sent_to_.data(), 1, MPI_UINT64_T, expected.data(), 1, MPI_UINT64_T, comm_, &all),
         "MPI_Ialltoall");
-  for (int done = 0;;) {
-    check(MPI_Test(&all, &done, MPI_STATUS_IGNORE), "MPI_Test");
-    if (done) break;
-    if (give_up()) return;
-    std::this_thread::yield();
-  }
+  if (!wait(all)) return;
   for (int r = 0; r < size_; ++r) {
     while (received_from_[static_cast<std::size_t>(r)] < expected[static_cast<std::size_t>(r)]) {
       MPI_Status st;
@@ -1080,24 +1081,12 @@ void engine::drain() {
   // Detached values still coming for records that will not be handled now (E7).
   for (auto& q : inbound_) {
     for (inbound_record& r : q) {
-      for (int done = 0; r.request != MPI_REQUEST_NULL;) {
-        check(MPI_Test(&r.request, &done, MPI_STATUS_IGNORE), "MPI_Test");
-        if (done) break;
-        if (give_up()) return;
-        std::this_thread::yield();
-      }
+      if (!wait(r.request)) return;  // a null request (value in already) tests done at once
     }
   }
   while (!sends_.empty()) {
-    int done = 0;
-    check(MPI_Test(&sends_.front().request, &done, MPI_STATUS_IGNORE), "MPI_Test");
-    if (done) {
-      sends_.pop_front();
-    } else if (give_up()) {
-      return;
-    } else {
-      std::this_thread::yield();
-    }
+    if (!wait(sends_.front().request)) return;
+    sends_.pop_front();
   }
 }
 

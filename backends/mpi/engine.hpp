@@ -291,9 +291,7 @@ class engine {
 
   // What ports and servers do. A record for another rank waits in that rank's batch until the
   // engine's next pass (E6); one for this rank is handled on that pass.
-  void send(int to, const header& h, std::span<const std::byte> payload = {}) {
-    send_with(to, h, [payload](std::vector<std::byte>& out) { out.insert(out.end(), payload.begin(), payload.end()); });
-  }
+  void send(int to, const header& h, std::span<const std::byte> payload = {}) { send_with(to, h, payload_of(payload)); }
   /// send() with the payload that `fill(out)` appends to the batch: a value encoded in place.
   /// With `held`, the record's value follows it detached (E7).
   template <class Fill>

@@ -107,8 +107,13 @@ void append(std::vector<std::byte>& out, header h, Fill&& fill) {
   out.insert(out.end(), padded(out.size()) - out.size(), std::byte{0});
 }
 
+/// A fill for append() that appends `payload` (which must outlive the call).
+inline auto payload_of(std::span<const std::byte> payload) {
+  return [payload](std::vector<std::byte>& out) { out.insert(out.end(), payload.begin(), payload.end()); };
+}
+
 inline void append(std::vector<std::byte>& out, const header& h, std::span<const std::byte> payload) {
-  append(out, h, [payload](std::vector<std::byte>& o) { o.insert(o.end(), payload.begin(), payload.end()); });
+  append(out, h, payload_of(payload));
 }
 
 /// Reads the records of one batch, front to back.
