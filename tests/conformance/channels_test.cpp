@@ -261,13 +261,14 @@ TEST_P(conformance, channels_try_operations_inside_a_run) {
   EXPECT_EQ(after_end, csp::status::retired);
 }
 
-// §2 Nothing is lost: "every value sent is received, exactly once", whatever its size. Values
-// of 64 KiB and more, which the mpi backend moves in place, by a message of their own, from the
-// sender's storage into the receiver's (backends/mpi/README.md, "Large values"): three writers
-// send vectors, a fourth long strings; one reader receives blocks plainly, the other alts over
-// both channels. On mpi the two placements make every path of such a value cross ranks: an
-// offer to the home (rank 0) from another rank and from its own, a completion of the plain
-// reader on rank 1, and a claim that carries the value to the alt on rank 1.
+// §2 Nothing is lost: "every value sent is either received, or its sender gets an error",
+// received once, whatever its size. Values of 64 KiB and more, which the mpi backend moves in
+// place, by a message of their own, from the sender's storage into the receiver's
+// (backends/mpi/README.md, "Large values"): three writers send vectors, a fourth long strings;
+// one reader receives blocks plainly, the other alts over both channels. On mpi the two
+// placements make every path of such a value cross ranks: an offer to the home (rank 0) from
+// another rank and from its own, a completion of the plain reader on rank 1, and a claim that
+// carries the value to the alt on rank 1.
 TEST_P(conformance, channels_large_values_arrive_whole_and_exactly_once) {
   constexpr int writers = 3, per_writer = 4, texts = 3;
   auto block_of = [](int w, int s) {
