@@ -769,7 +769,9 @@ void engine::control(int from, const header& h, std::span<const std::byte> paylo
 }
 
 void engine::report_local_failure() {
-  if (failure_reported_) return;
+  // runtime::fail sets first_error, then aborted; both run on this thread, between two of the
+  // engine's passes, so the flag is a lock-free test of whether there is anything to report.
+  if (failure_reported_ || !top_.aborted.load(std::memory_order_acquire)) return;
   std::exception_ptr first;
   {
     std::lock_guard lk(top_.mu);
