@@ -12,6 +12,9 @@
 //   flag                variable     file key                  default  what
 //   --csp-backend=NAME  CSP_BACKEND  backend                   fiber    fiber | thread | tbb | mpi | cuda
 //   --csp-threads=N     CSP_THREADS  threads                   1        worker threads of the fiber and tbb backends, 1 to 1024
+//   --csp-graph=FILE    CSP_GRAPH    graph                     (none)   write a picture of the network to FILE when
+//                                                                       it starts, and again with message counts when
+//                                                                       it ends: .dot/.gv, .mmd/.mermaid, .svg/.png/.pdf
 //   --csp-config=FILE   CSP_CONFIG                             (none)   the TOML file of the keys below
 //                                    mpi.placement."PATTERN"   (none)   the rank, or an array of ranks, of the
 //                                                                       processes whose name matches PATTERN
@@ -56,6 +59,10 @@ namespace csp {
 struct config {
   std::string backend = "fiber";
   int threads = 1;
+  /// Where to draw the network (docs/observability.md): empty for nowhere. The extension says
+  /// how: .dot or .gv (Graphviz DOT), .mmd or .mermaid (Mermaid), .svg, .png or .pdf (drawn by
+  /// Graphviz's dot program, when installed).
+  std::string graph{};
   /// The program's own arguments: argv[0] and everything that is not a --csp- flag.
   std::vector<std::string> args{};
   /// The config file that was read, as it was named; empty when there was none.

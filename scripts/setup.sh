@@ -16,6 +16,7 @@ packages=(
   libfmt-dev libcli11-dev                   # formatting, command-line flags
   libtomlplusplus-dev                       # the configuration file
   libcereal-dev                             # codecs of user types
+  graphviz                                  # --csp-graph=FILE.svg/.png/.pdf (dot)
   googletest libgtest-dev libgmock-dev      # tests
   spin                                      # model check of the alt protocol (model/)
   clang libclang-rt-14-dev                  # libFuzzer targets (fuzz/)

@@ -24,6 +24,8 @@
 
 #include "config_file.hpp"
 
+#include <csp/detail/picture.hpp>
+
 namespace csp::detail {
 
 config_error bad_config(std::string_view message) {
@@ -51,7 +53,8 @@ using namespace detail;  // config_file.hpp
 
 namespace {
 
-constexpr std::string_view accepted_flags = "--csp-backend=NAME, --csp-threads=N, --csp-config=FILE, --csp-help";
+constexpr std::string_view accepted_flags =
+    "--csp-backend=NAME, --csp-threads=N, --csp-graph=FILE, --csp-config=FILE, --csp-help";
 
 struct backend_info {
   std::string_view name;
@@ -99,13 +102,16 @@ int parse_threads(std::string_view text, std::string_view source) {
 // The table --csp-help prints; the defaults are those of config{} itself.
 std::string help_text() {
   const config d;
-  const std::array<std::array<std::string, 5>, 11> rows{{
+  const std::array<std::array<std::string, 5>, 13> rows{{
       {"flag", "variable", "config file key", "default", "what"},
       {"--csp-backend=NAME", "CSP_BACKEND", "backend", d.backend,
        fmt::format("where processes run: {} (known: {})", join(config::built_backends()),
                    join(config::known_backends()))},
       {"--csp-threads=N", "CSP_THREADS", "threads", fmt::to_string(d.threads),
        fmt::format("worker threads of the fiber and tbb backends, 1 to {}", max_threads)},
+      {"--csp-graph=FILE", "CSP_GRAPH", "graph", "(none)",
+       "draw the network into FILE as it starts, and with message counts as it ends:"},
+      {"", "", "", "", "  .dot or .gv, .mmd or .mermaid, .svg, .png or .pdf (drawn by Graphviz)"},
       {"--csp-config=FILE", "CSP_CONFIG", "", "(none)", "the TOML file of the keys below"},
       {"", "", "mpi.placement.\"PATTERN\"", "(none)",
        "rank, or array of ranks, of the processes whose name matches PATTERN (* and ?)"},
@@ -135,8 +141,18 @@ std::string help_text() {
   return out;
 }
 
+void check_graph(std::string_view file, std::string_view source) {
+  if (picture_format(std::string(file)).empty()) {
+    throw bad_config(fmt::format("{}: '{}' is not a picture file; accepted: {}", source, file, accepted_graph));
+  }
+}
+
 config resolve(pending p) {
   if (!p.threads.value.empty()) p.cfg.threads = parse_threads(p.threads.value, p.threads.from);
+  if (!p.graph.value.empty()) {
+    check_graph(p.graph.value, p.graph.from);
+    p.cfg.graph = std::move(p.graph.value);
+  }
   try {
     check_backend(p.cfg.backend);
   } catch (const config_error& e) {
@@ -169,6 +185,7 @@ const std::vector<std::string_view>& config::built_backends() {
 
 void config::validate() const {
   check_backend(backend);
+  if (!graph.empty()) check_graph(graph, "graph");
   if (threads < 1 || threads > max_threads) {
     throw bad_config(fmt::format("threads = {} is out of range; accepted: {}", threads, accepted_threads));
   }
@@ -196,13 +213,14 @@ config::environment config::environment::real() {
 }
 
 config config::parse(std::span<const std::string> argv, const environment& env, std::string* help_out) {
-  std::string backend_flag, threads_flag, config_flag;
+  std::string backend_flag, threads_flag, graph_flag, config_flag;
   bool help = false;
   CLI::App app("csp");
   app.allow_extras();
   app.set_help_flag();
   app.add_option("--csp-backend", backend_flag);
   app.add_option("--csp-threads", threads_flag);
+  app.add_option("--csp-graph", graph_flag);
   app.add_option("--csp-config", config_flag);
   app.add_flag("--csp-help", help);
   std::vector<std::string> reversed;  // CLI11 parses a reversed vector, without argv[0]
@@ -252,6 +270,8 @@ config config::parse(std::span<const std::string> argv, const environment& env, 
     p.backend_from = "--csp-backend";
   }
   if (!threads_flag.empty()) p.threads = {threads_flag, "--csp-threads"};
+  if (std::string g = variable("CSP_GRAPH"); !g.empty()) p.graph = {std::move(g), "environment variable CSP_GRAPH"};
+  if (!graph_flag.empty()) p.graph = {graph_flag, "--csp-graph"};
   config c = resolve(std::move(p));
   c.args = std::move(args);
   return c;

@@ -5,6 +5,8 @@
 // orders the sources and reads the flags, and config_file.hpp is what the two share.
 #include "config_file.hpp"
 
+#include <csp/detail/picture.hpp>
+
 // The fuzz build instruments everything for coverage (-fsanitize=fuzzer-no-link), but Debian's
 // toml++ is a prebuilt shared library that the fuzzer and the sanitizers cannot see into; there
 // toml++ is compiled from its headers instead. Other builds use the shared library.
@@ -205,12 +207,20 @@ class file_reader {
         p_.backend_from = fmt::format("{}: backend", where(v->source()));
       } else if (k->str() == "threads") {
         p_.cfg.threads = static_cast<int>(integer(*v, path, 1, max_threads, accepted_threads));
+      } else if (k->str() == "graph") {
+        const auto* s = v->as_string();
+        if (s == nullptr) wrong_type(*v, path, accepted_graph);
+        std::string file = doc_.restore(s->get());
+        if (picture_format(file).empty()) {
+          fail(v->source(), fmt::format("graph = '{}' is not a picture file; accepted: {}", file, accepted_graph));
+        }
+        p_.cfg.graph = std::move(file);
       } else if (k->str() == "mpi") {
         read_mpi(table(*v, path, "a table with the keys placement, failure_timeout_ms"));
       } else if (k->str() == "cuda") {
         read_cuda(table(*v, path, "a table with the keys require_device, batch, streams"));
       } else {
-        unknown(*k, path, "at the top level: backend, threads, [mpi], [cuda]");
+        unknown(*k, path, "at the top level: backend, threads, graph, [mpi], [cuda]");
       }
     }
   }

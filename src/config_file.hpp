@@ -20,6 +20,9 @@ inline constexpr std::string_view accepted_batch = "an integer of at least 1";
 inline constexpr std::string_view accepted_streams = "an integer from 1 to 64";
 inline constexpr int max_failure_timeout_ms = 86'400'000;  // a day
 inline constexpr std::string_view accepted_failure_timeout = "an integer from 100 to 86400000 (milliseconds)";
+inline constexpr std::string_view accepted_graph =
+    "a file name ending in .dot or .gv (Graphviz DOT), .mmd or .mermaid (Mermaid), or .svg, .png or .pdf (drawn by "
+    "Graphviz)";
 inline constexpr std::string_view accepted_ranks =
     "a rank (an integer from 0 to 2147483647) or a non-empty array of ranks";
 
@@ -35,6 +38,7 @@ struct pending {
   config cfg;
   std::string backend_from = "default backend";
   text_setting threads{};
+  text_setting graph{};  // a variable's or a flag's; the file's is checked where it is read
 };
 
 // Defined in config.cpp.

@@ -3,9 +3,14 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
 #include <iostream>
 
 #include <csp/detail/backend.hpp>
+#include <csp/detail/picture.hpp>
 
 #include <backends/thread/backend.hpp>
 #if CSP_HAVE_FIBER
@@ -40,6 +45,47 @@ void rethrow_failure(const detail::group& g) {
   if (g.first_error) std::rethrow_exception(g.first_error);
 }
 
+// --csp-graph (docs/observability.md): drawn as the run starts, and again with the message
+// counts and the sub-networks once it has ended, however it ended.
+class graph_drawer {
+ public:
+  graph_drawer(const config& cfg, const detail::backend& b) : file_(cfg.graph), backend_(b) {
+    if (file_.empty() || !b.draws()) return;
+    where_ = b.name();
+    if (where_ == "fiber" || where_ == "tbb") where_ += fmt::format(", {} thread{}", cfg.threads, cfg.threads == 1 ? "" : "s");
+    // Before the network is consumed: a file that cannot be written is an error while the
+    // network can still run with another configuration.
+    if (!std::ofstream(file_, std::ios::app)) {
+      throw config_error(fmt::format("graph: cannot write the picture '{}': {}", file_, std::strerror(errno)));
+    }
+  }
+
+  void at_start(const detail::runtime& rt) const { draw(rt, false); }
+
+  /// Never throws: the run's own outcome is what run() reports.
+  void at_end(const detail::runtime& rt) const noexcept {
+    try {
+      draw(rt, true);
+    } catch (const std::exception& e) {
+      std::cerr << "csp: warning: " << e.what() << '\n';
+    }
+  }
+
+ private:
+  void draw(const detail::runtime& rt, bool counts) const {
+    if (file_.empty() || !backend_.draws()) return;
+    std::vector<detail::group*> groups = rt.groups();
+    if (!backend_.draws_sub_networks()) groups.resize(1);
+    detail::picture p = detail::picture_of(groups, counts);
+    p.where = where_;
+    backend_.annotate(p, *groups.front());
+    detail::write_picture(p, file_);
+  }
+
+  std::string file_, where_;
+  const detail::backend& backend_;
+};
+
 }  // namespace
 
 // Defined here rather than in network.cpp: it is the one place that turns a network into a
@@ -61,6 +107,8 @@ int run(network& net, const config& cfg) {
   // A configuration that cannot run here is an error before anything is consumed: the
   // network can run again with a good one.
   std::unique_ptr<detail::backend> backend = self.rt == nullptr ? make_backend(cfg) : nullptr;
+  std::optional<graph_drawer> graph;
+  if (backend) graph.emplace(cfg, *backend);
   net.ran_ = true;
 
   auto g = std::make_unique<detail::group>();
@@ -91,7 +139,14 @@ int run(network& net, const config& cfg) {
   }
   detail::runtime rt(*backend);
   detail::group& top = rt.admit(std::move(g));
-  backend->run(rt, top);
+  graph->at_start(rt);
+  try {
+    backend->run(rt, top);
+  } catch (...) {
+    graph->at_end(rt);
+    throw;
+  }
+  graph->at_end(rt);
   rethrow_failure(top);
   return 0;
 }

@@ -27,6 +27,7 @@
 #include <backends/mpi/engine.hpp>
 #include <backends/mpi/placement.hpp>
 #include <backends/mpi/watchdog.hpp>
+#include <csp/detail/picture.hpp>
 #include <channels/channel_core.hpp>
 #include <csp/errors.hpp>
 
@@ -70,10 +71,36 @@ int ensure_mpi() {
 
 class backend final : public detail::backend {
  public:
-  backend(std::vector<config::placement_rule> rules, std::chrono::milliseconds failure_timeout, bool watched)
-      : rules_(std::move(rules)), failure_timeout_(failure_timeout), watched_(watched) {}
+  backend(std::vector<config::placement_rule> rules, std::chrono::milliseconds failure_timeout, bool watched,
+          bool counts)
+      : rules_(std::move(rules)), failure_timeout_(failure_timeout), watched_(watched), counts_wanted_(counts) {
+    MPI_Comm_rank(MPI_COMM_WORLD, &world_rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &world_size_);
+  }
 
   const char* name() const noexcept override { return "mpi"; }
+
+  // --csp-graph: rank 0 draws the top-level network, each process on its rank, with the
+  // message counts of every rank summed (a channel's values are counted on one rank only: the
+  // rank of both its ends, or its home). A sub-network runs inside one rank's process and is
+  // drawn as that process.
+  bool draws() const noexcept override { return world_rank_ == 0; }
+  bool draws_sub_networks() const noexcept override { return false; }
+  void annotate(detail::picture& p, const detail::group& top) const override {
+    p.where = fmt::format("mpi, {} rank{}", world_size_, world_size_ == 1 ? "" : "s");
+    std::vector<std::string> names;
+    for (const auto& proc : top.processes) names.push_back(proc->name);
+    const std::vector<int> rank_of = place(names, rules_, world_size_);
+    for (std::size_t i = 0; i < rank_of.size() && i < p.processes.size(); ++i) p.processes[i].rank = rank_of[i];
+    for (std::size_t c = 0; c < p.channels.size(); ++c) {
+      if (!p.channels[c].messages) continue;
+      if (c < counts_.size()) {
+        p.channels[c].messages = counts_[c];
+      } else {
+        p.channels[c].messages.reset();  // not a channel of the network: not counted everywhere
+      }
+    }
+  }
 
   void run(detail::runtime& rt, detail::group& top) override {
     MPI_Comm comm;
@@ -167,6 +194,18 @@ class backend final : public detail::backend {
     for (detail::group* g : rt.groups()) {
       for (auto& c : g->channels) c->unbind();
     }
+    counts_.clear();  // after the unbinding: the channels' locks may be taken from here again
+    // Every rank that ended the run with the finish round gets here; a lost rank, or one whose
+    // engine failed (it leaves without that round), never does, and then no rank waits for it.
+    if (counts_wanted_ && !error && eng.lost() < 0 && eng.finished()) {
+      std::vector<std::uint64_t> mine;
+      for (std::size_t c = 0; c < top.channels.size(); ++c) {
+        const channel_server* home = eng.server(static_cast<std::uint32_t>(c));
+        mine.push_back(top.channels[c]->snapshot().messages + (home != nullptr ? home->delivered() : 0));
+      }
+      counts_.resize(mine.size());
+      MPI_Reduce(mine.data(), counts_.data(), static_cast<int>(mine.size()), MPI_UINT64_T, MPI_SUM, 0, comm);
+    }
     if (error) std::rethrow_exception(error);
     // The same outcome on every rank: the first failure rank 0 heard of.
     if (!eng.result().ok) {
@@ -197,6 +236,9 @@ class backend final : public detail::backend {
   std::vector<config::placement_rule> rules_;
   std::chrono::milliseconds failure_timeout_;
   bool watched_;
+  bool counts_wanted_;       // --csp-graph: gather the message counts at the end of a run
+  int world_rank_ = 0, world_size_ = 1;
+  std::vector<std::uint64_t> counts_;  // rank 0: each channel's count, summed over the ranks
   std::size_t live_ = 0;  // process fibers of this rank still running
   std::vector<std::unique_ptr<fiber::parker>> parkers_;
 };
@@ -205,7 +247,8 @@ class backend final : public detail::backend {
 
 std::unique_ptr<detail::backend> make_backend(const config& cfg) {
   const bool watched = ensure_mpi() >= MPI_THREAD_MULTIPLE;
-  return std::make_unique<backend>(cfg.mpi.placement, std::chrono::milliseconds{cfg.mpi.failure_timeout_ms}, watched);
+  return std::make_unique<backend>(cfg.mpi.placement, std::chrono::milliseconds{cfg.mpi.failure_timeout_ms}, watched,
+                                   !cfg.graph.empty());
 }
 
 }  // namespace csp::mpi

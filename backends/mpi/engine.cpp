@@ -195,6 +195,7 @@ void channel_server::advance(decision d) {
         const offer* last = seq.empty() ? nullptr : seq.back();
         if (last != &d.receiver) eng_.complete(d.receiver, status::ok, d.sender.value);
         if (last != &d.sender) eng_.complete(d.sender, status::ok);
+        ++delivered_;
         return;
       }
       target = seq[static_cast<std::size_t>(d.claimed)];
@@ -224,7 +225,10 @@ bool channel_server::settle(decision& d, bool yes) {
     return false;
   }
   if (d.kind == decision::deliver) {
-    if (yes) buffer_.pop_front();
+    if (yes) {
+      buffer_.pop_front();
+      ++delivered_;
+    }
     return false;
   }
   if (yes) {
@@ -300,6 +304,7 @@ bool channel_server::step() {
       if (d.receiver.committed()) {
         eng_.complete(d.receiver, status::ok, buffer_.front());
         buffer_.pop_front();
+        ++delivered_;
       } else {
         advance(std::move(d));
       }

@@ -177,6 +177,8 @@ class channel_server {
 
   /// The codec of the channel's values.
   const detail::value_codec& codec() const noexcept { return codec_; }
+  /// Values this home has delivered to readers (for --csp-graph's message counts).
+  std::uint64_t delivered() const noexcept { return delivered_; }
 
   void on_offer(offer o);
   void on_withdraw(int rank, std::uint64_t owner, std::uint32_t guard, detail::op_kind kind);
@@ -228,6 +230,7 @@ class channel_server {
   std::deque<value_bytes> buffer_;
   std::optional<decision> flight_;  // E3
   std::uint64_t next_match_ = 1;
+  std::uint64_t delivered_ = 0;
 };
 
 /// How this rank's processes use one cross-rank channel (detail/remote.hpp).
@@ -275,6 +278,8 @@ class engine {
   int size() const noexcept { return size_; }
   /// Heeds `dog`'s verdict on lost ranks (null: no watchdog).
   void watch(const watchdog* dog) noexcept { dog_ = dog; }
+  /// Whether rank 0's finish came: the run ended everywhere, with the same outcome.
+  bool finished() const noexcept { return finished_; }
   /// The rank found lost, or -1 (README.md, "A rank that dies").
   int lost() const noexcept { return lost_; }
 

@@ -9,6 +9,8 @@
 
 namespace csp::detail {
 
+struct picture;
+
 class backend {
  public:
   virtual ~backend() = default;
@@ -29,6 +31,19 @@ class backend {
                                void (*chunk)(void*, std::size_t, std::size_t), void* context) {
     (void)grain;
     if (n > 0) chunk(context, 0, n);
+  }
+
+  /// --csp-graph (picture.hpp). Whether this address space writes the pictures: the mpi
+  /// backend's rank 0 only.
+  virtual bool draws() const noexcept { return true; }
+  /// Whether the picture shows sub-networks: not where they ran in other address spaces.
+  virtual bool draws_sub_networks() const noexcept { return true; }
+  /// Adds what only the backend knows to the picture of `top`'s run (whose processes and
+  /// channels come first in it, in order): where it runs, each process's rank, the message
+  /// counts of channels carried between address spaces.
+  virtual void annotate(picture& p, const group& top) const {
+    (void)p;
+    (void)top;
   }
 };
 

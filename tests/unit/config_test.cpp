@@ -390,7 +390,7 @@ TEST_F(config_test, unknown_top_level_key_names_key_file_and_line) {
   const std::string msg = toml_error("backend = \"thread\"\n\nthreds = 2\n");
   EXPECT_THAT(msg, HasSubstr("test.toml:3:1"));
   EXPECT_THAT(msg, HasSubstr("unknown key 'threds'"));
-  EXPECT_THAT(msg, HasSubstr("backend, threads, [mpi], [cuda]"));
+  EXPECT_THAT(msg, HasSubstr("backend, threads, graph, [mpi], [cuda]"));
 }
 
 TEST_F(config_test, unknown_section_is_an_unknown_key) {
@@ -583,3 +583,35 @@ TEST_F(config_test, messages_show_control_characters_so_that_a_nul_cannot_cut_th
 }
 
 }  // namespace
+
+// --csp-graph, CSP_GRAPH and the file's `graph` (docs/observability.md): the flag wins over
+// the variable, which wins over the file; the extension must name a format csp can draw.
+TEST_F(config_test, graph_comes_from_the_file_the_variable_or_the_flag) {
+  fake_environment env;
+  EXPECT_EQ(parse({"prog"}, env).graph, "");
+  env.files["a.toml"] = "graph = \"from_file.svg\"\n";
+  env.variables["CSP_CONFIG"] = "a.toml";
+  EXPECT_EQ(parse({"prog"}, env).graph, "from_file.svg");
+  env.variables["CSP_GRAPH"] = "from_variable.mmd";
+  EXPECT_EQ(parse({"prog"}, env).graph, "from_variable.mmd");
+  EXPECT_EQ(parse({"prog", "--csp-graph=from_flag.dot"}, env).graph, "from_flag.dot");
+  EXPECT_EQ(parse({"prog", "--csp-graph", "net.GV"}, env).graph, "net.GV");
+}
+
+TEST_F(config_test, a_graph_file_that_csp_cannot_draw_is_an_error_naming_where_it_came_from) {
+  fake_environment env;
+  const std::string flag = error_in([&] { parse({"prog", "--csp-graph=net.jpg"}, env); });
+  EXPECT_THAT(flag, HasSubstr("--csp-graph: 'net.jpg' is not a picture file"));
+  EXPECT_THAT(flag, HasSubstr(".dot or .gv (Graphviz DOT), .mmd or .mermaid (Mermaid), or .svg, .png or .pdf"));
+  env.variables["CSP_GRAPH"] = "net";
+  EXPECT_THAT(error_in([&] { parse({"prog"}, env); }),
+              HasSubstr("environment variable CSP_GRAPH: 'net' is not a picture file"));
+  EXPECT_EQ(parse({"prog", "--csp-graph=net.dot"}, env).graph, "net.dot");  // the flag replaces it
+  expect_toml_errors({
+      {"graph = \"net.txt\"\n", "test.toml:1:9", "graph = 'net.txt' is not a picture file; accepted: a file name"},
+      {"graph = 3\n", "test.toml:1:9", "graph is an integer; accepted: a file name ending in .dot"},
+  });
+  csp::config c;
+  c.graph = "picture.bmp";
+  EXPECT_THAT(error_in([&] { c.validate(); }), HasSubstr("graph: 'picture.bmp' is not a picture file"));
+}

@@ -1,0 +1,236 @@
+// Conformance: seeing a network (DESIGN.md section 5, docs/observability.md). --csp-graph
+// draws the network as it starts and again, with message counts, once it has ended; the
+// cases read the file back (tests/support/dot.hpp parses the DOT csp writes) and check its
+// processes, channels, counts and clusters against the network that ran.
+//
+// On mpi, rank 0 draws the top-level network with each process's rank and the counts summed
+// over the ranks; a sub-network ran inside one rank's process and is drawn as that process.
+// The cases check the file on rank 0 (OMPI_COMM_WORLD_RANK, which mpirun sets), where the
+// processes' ranks are taken off their labels and checked against the placement.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "conformance/conformance.hpp"
+#include "support/dot.hpp"
+
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+/// A file for this case, backend configuration and process, removed first.
+std::string picture_file(const std::string& extension) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = std::string(info->name()) + "." + std::to_string(getpid()) + "." + extension;
+  for (char& c : name) {
+    if (c == '/') c = '_';
+  }
+  const std::filesystem::path path = std::filesystem::path(::testing::TempDir()) / name;
+  std::filesystem::remove(path);
+  return path.string();
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+/// Whether this address space is the one that draws: rank 0 under mpirun, else the only one.
+bool draws_here() {
+  const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+  return rank == nullptr || std::string(rank) == "0";
+}
+
+/// The picture in `path`. On mpi, each process's label ends with its rank ("count\nrank 1"):
+/// that line is checked (a rank of the run) and taken off, so that cases compare names.
+csp_test::dot_graph read_graph(const std::string& path, bool mpi) {
+  csp_test::dot_graph g = csp_test::parse_dot(read_all(path));
+  if (!mpi) return g;
+  for (auto& n : g.nodes) {
+    if (n.id.starts_with("c")) continue;  // a channel
+    const std::size_t at = n.label.rfind("\nrank ");
+    EXPECT_NE(at, std::string::npos) << "no rank in " << n.label;
+    if (at == std::string::npos) continue;
+    const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
+    const int rank = std::stoi(n.label.substr(at + 6));
+    EXPECT_GE(rank, 0) << n.label;
+    if (size != nullptr) {
+      EXPECT_LT(rank, std::atoi(size)) << n.label;
+    }
+    n.label.resize(at);
+  }
+  return g;
+}
+
+/// Runs `net` drawn into a .dot file of this case; the picture, where this address space
+/// draws it.
+std::optional<csp_test::dot_graph> run_and_read(csp::network& net, csp::config cfg) {
+  cfg.graph = picture_file("dot");
+  EXPECT_EQ(csp::run(net, cfg), 0);
+  if (!draws_here()) return std::nullopt;
+  return read_graph(cfg.graph, cfg.backend == "mpi");
+}
+
+void count_to(csp::writer<long> out, long n) {
+  for (long i = 1; i <= n; ++i) out.send(i);
+}
+void square(csp::reader<long> in, csp::writer<long> out) {
+  for (long v : in) out.send(v * v);
+}
+void drain(csp::reader<long> in) {
+  for (long v : in) (void)v;
+}
+
+}  // namespace
+
+// §5 "draws the network: processes, channels with their flavor, and after a run the message
+// counts". A channel with one writer and one reader is an edge between them, labelled with
+// its name, type, flavor and count; a shared channel is a node of its own with an edge from
+// each writer and to each reader.
+TEST_P(conformance, graph_draws_processes_channels_flavors_and_counts) {
+  csp::network net("squares");
+  auto numbers = net.channel<long>("numbers");
+  auto squares = net.channel<long>("squares", csp::buffered(4));
+  auto merged = net.channel<long>("merged");
+  net.spawn("count", count_to, numbers.writer(), 10);
+  net.spawn("square", square, numbers.reader(), squares.writer());
+  net.spawn("sink", drain, squares.reader());
+  net.spawn_n(2, "extra", count_to, merged.writer(), 3);
+  net.spawn("merge_sink", drain, merged.reader());
+  const std::optional<csp_test::dot_graph> drawn = run_and_read(net, config());
+  if (!drawn) return;
+  const csp_test::dot_graph& g = *drawn;
+  EXPECT_THAT(g.label, HasSubstr("network 'squares' on " + GetParam().backend));
+  EXPECT_THAT(g.node_labels(), UnorderedElementsAre("count", "square", "sink", "extra[0]", "extra[1]", "merge_sink",
+                                                   "merged\nlong, rendezvous\n6 messages"));
+  EXPECT_THAT(g.edges_between("count", "square"), ElementsAre("numbers\nlong, rendezvous\n10 messages"));
+  EXPECT_THAT(g.edges_between("square", "sink"), ElementsAre("squares\nlong, bounded(4)\n10 messages"));
+  const std::string shared = "merged\nlong, rendezvous\n6 messages";
+  EXPECT_THAT(g.edges_between("extra[0]", shared), ElementsAre(""));
+  EXPECT_THAT(g.edges_between("extra[1]", shared), ElementsAre(""));
+  EXPECT_THAT(g.edges_between(shared, "merge_sink"), ElementsAre(""));
+  EXPECT_EQ(g.edges.size(), 5u);
+}
+
+// §5, with §1's composition: a sub-network is drawn as a cluster named after the process that
+// ran it, holding its processes; csp::parallel's ends are drawn at its children, which hold
+// them, and the composite itself is not a node.
+TEST_P(conformance, graph_draws_a_sub_network_as_a_cluster_of_its_processes) {
+  csp::network net("outer");
+  auto numbers = net.channel<long>("numbers");
+  auto squares = net.channel<long>("squares");
+  net.spawn(csp::parallel("stage", csp::process("count", count_to, numbers.writer(), 4),
+                          csp::process("square", square, numbers.reader(), squares.writer())));
+  net.spawn("sink", drain, squares.reader());
+  const std::optional<csp_test::dot_graph> drawn = run_and_read(net, config());
+  if (!drawn) return;
+  const csp_test::dot_graph& g = *drawn;
+  if (on_mpi()) {  // the composite, with the ends of its children
+    EXPECT_THAT(g.node_labels(), UnorderedElementsAre("stage", "sink"));
+    EXPECT_THAT(g.edges_between("stage", "stage"), ElementsAre("numbers\nlong, rendezvous\n4 messages"));
+    EXPECT_THAT(g.edges_between("stage", "sink"), ElementsAre("squares\nlong, rendezvous\n4 messages"));
+    return;
+  }
+  EXPECT_THAT(g.node_labels(), UnorderedElementsAre("count", "square", "sink"));
+  ASSERT_EQ(g.clusters.size(), 1u);
+  EXPECT_EQ(g.clusters[0].label, "stage");  // csp::parallel names its sub-network after itself
+  EXPECT_THAT(g.clusters[0].node_labels, UnorderedElementsAre("count", "square"));
+  EXPECT_THAT(g.edges_between("count", "square"), ElementsAre("numbers\nlong, rendezvous\n4 messages"));
+  EXPECT_THAT(g.edges_between("square", "sink"), ElementsAre("squares\nlong, rendezvous\n4 messages"));
+}
+
+// §5, with §1's "a process may build and run a sub-network of its own": its cluster names
+// the process and the sub-network, the channel made inside it is drawn there, and an end the
+// process keeps for itself stays on the process, drawn beside its cluster.
+TEST_P(conformance, graph_draws_a_sub_network_run_inside_a_process) {
+  csp::network net("outer");
+  auto numbers = net.channel<long>("numbers");
+  auto squares = net.channel<long>("squares");
+  auto total = net.channel<long>("total");
+  net.spawn("count", count_to, numbers.writer(), 3);
+  net.spawn("square_twice", [](csp::reader<long> in, csp::writer<long> out, csp::writer<long> sum) {
+    csp::network sub("inner");
+    auto mid = sub.channel<long>("mid");
+    sub.spawn("first", square, std::move(in), mid.writer());
+    sub.spawn("second", square, mid.reader(), std::move(out));
+    csp::run(sub);
+    sum.send(98);  // 1 + 16 + 81
+  }, numbers.reader(), squares.writer(), total.writer());
+  net.spawn("sink", drain, squares.reader());
+  net.spawn("total_sink", drain, total.reader());
+  const std::optional<csp_test::dot_graph> drawn = run_and_read(net, config());
+  if (!drawn) return;
+  const csp_test::dot_graph& g = *drawn;
+  if (on_mpi()) {  // the process, with its ends
+    EXPECT_THAT(g.node_labels(), UnorderedElementsAre("count", "square_twice", "sink", "total_sink"));
+    EXPECT_THAT(g.edges_between("count", "square_twice"), ElementsAre("numbers\nlong, rendezvous\n3 messages"));
+    EXPECT_THAT(g.edges_between("square_twice", "sink"), ElementsAre("squares\nlong, rendezvous\n3 messages"));
+    EXPECT_THAT(g.edges_between("square_twice", "total_sink"), ElementsAre("total\nlong, rendezvous\n1 message"));
+    EXPECT_EQ(g.edges.size(), 3u);
+    return;
+  }
+  EXPECT_THAT(g.node_labels(), UnorderedElementsAre("count", "square_twice", "sink", "total_sink", "first", "second"));
+  ASSERT_EQ(g.clusters.size(), 1u);
+  EXPECT_EQ(g.clusters[0].label, "square_twice (sub-network 'inner')");
+  EXPECT_THAT(g.clusters[0].node_labels, UnorderedElementsAre("first", "second"));
+  EXPECT_THAT(g.edges_between("count", "first"), ElementsAre("numbers\nlong, rendezvous\n3 messages"));
+  EXPECT_THAT(g.edges_between("first", "second"), ElementsAre("mid\nlong, rendezvous\n3 messages"));
+  EXPECT_THAT(g.edges_between("second", "sink"), ElementsAre("squares\nlong, rendezvous\n3 messages"));
+  EXPECT_THAT(g.edges_between("square_twice", "total_sink"), ElementsAre("total\nlong, rendezvous\n1 message"));
+  EXPECT_EQ(g.edges.size(), 4u);
+}
+
+// §5 and §2 "a failing process shuts the network down and run reports it": the picture is
+// drawn as the run starts, and redrawn with the counts when it ends in a failure too.
+TEST_P(conformance, graph_is_drawn_when_the_run_fails) {
+  csp::network net("failing");
+  auto numbers = net.channel<long>("numbers");
+  net.spawn("count", count_to, numbers.writer(), 100);
+  net.spawn("picky", [](csp::reader<long> in) {
+    for (long v : in) {
+      if (v == 3) throw std::runtime_error("three");
+    }
+  }, numbers.reader());
+  csp::config cfg = config();
+  cfg.graph = picture_file("dot");
+  EXPECT_THROW(csp::run(net, cfg), csp::process_error);
+  if (!draws_here()) return;
+
+  const csp_test::dot_graph g = read_graph(cfg.graph, on_mpi());
+  EXPECT_THAT(g.edges_between("count", "picky"), ElementsAre("numbers\nlong, rendezvous\n3 messages"));
+}
+
+// The Mermaid variant of §5's picture: the same processes, channels and counts.
+TEST_P(conformance, graph_in_mermaid_has_the_same_processes_and_channels) {
+  csp::network net("squares");
+  auto numbers = net.channel<long>("numbers");
+  auto squares = net.channel<long>("squares", csp::buffered(4));
+  net.spawn("count", count_to, numbers.writer(), 5);
+  net.spawn("square", square, numbers.reader(), squares.writer());
+  net.spawn("sink", drain, squares.reader());
+  csp::config cfg = config();
+  cfg.graph = picture_file("mmd");
+  ASSERT_EQ(csp::run(net, cfg), 0);
+  if (!draws_here()) return;
+
+  const std::string text = read_all(cfg.graph);
+  EXPECT_THAT(text, HasSubstr("flowchart LR\n"));
+  if (on_mpi()) {
+    EXPECT_THAT(text, HasSubstr("  p0[\"count<br/>rank "));
+  } else {
+    EXPECT_THAT(text, HasSubstr("  p0[\"count\"]\n  p1[\"square\"]\n  p2[\"sink\"]\n"));
+  }
+  EXPECT_THAT(text, HasSubstr("  p0 -->|\"numbers<br/>long, rendezvous<br/>5 messages\"| p1\n"));
+  EXPECT_THAT(text, HasSubstr("  p1 -->|\"squares<br/>long, bounded(4)<br/>5 messages\"| p2\n"));
+}
