@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -58,7 +59,15 @@ class retired : public channel_error {
 /// what() is the full report: each blocked process, what it waits on, and the wait-for cycle.
 class deadlock : public error {
  public:
-  explicit deadlock(std::string report) : error(std::move(report)) {}
+  explicit deadlock(std::string report, std::string graph = {})
+      : error(std::move(report)), graph_(std::make_shared<const std::string>(std::move(graph))) {}
+  /// The wait-for graph as Graphviz DOT: a node per blocked process, an edge from each to
+  /// the processes it waits on, the cycle in red (docs/observability.md). Empty when the
+  /// deadlock was made by hand. With --csp-graph=FILE, run() also writes it beside FILE.
+  const std::string& graph() const noexcept { return *graph_; }
+
+ private:
+  std::shared_ptr<const std::string> graph_;  // shared: copying an exception must not throw
 };
 
 /// Thrown by run() when a process ended with an exception other than poisoned/retired.

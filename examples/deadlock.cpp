@@ -9,12 +9,13 @@
 // hold one before it lets any reach for the right fork. Now each philosopher waits for its
 // right neighbour to put a fork down, and nobody can: every process is blocked, none on a
 // timer, so csp::run throws csp::deadlock. Its what() names each blocked process, the channel
-// and operation it waits on, and the wait-for cycle among them. (philosophers.cpp has the
-// butler that prevents this.)
+// and operation it waits on, and the wait-for cycle among them; its graph() is that cycle as
+// a picture, which --csp-graph=deadlock.svg writes to deadlock.deadlock.svg beside the
+// network's own (docs/observability.md). (philosophers.cpp has the butler that prevents this.)
 //
 // Exits 0 only if the deadlock was reported.
 //
-//   deadlock [--n=N] [--csp-backend=fiber|thread] [--csp-threads=T]
+//   deadlock [--n=N] [--csp-backend=fiber|thread] [--csp-threads=T] [--csp-graph=FILE]
 #include <iostream>
 #include <stdexcept>
 #include <string>

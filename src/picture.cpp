@@ -129,19 +129,9 @@ std::string title(const picture& p) {
 
 // DOT: a quoted string, its lines joined by \n.
 std::string dot_text(const std::vector<std::string>& lines) {
-  std::string s = "\"";
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (i > 0) s += "\\n";
-    for (char ch : lines[i]) {
-      if (ch == '"' || ch == '\\') s += '\\';
-      if (ch == '\n') {
-        s += "\\n";
-        continue;
-      }
-      s += ch;
-    }
-  }
-  return s + "\"";
+  std::string joined;
+  for (std::size_t i = 0; i < lines.size(); ++i) joined += (i > 0 ? "\n" : "") + lines[i];
+  return dot_string(joined);
 }
 
 // Mermaid: a quoted label, with the characters its parser takes for syntax as entity codes.
@@ -185,6 +175,19 @@ std::string cluster_label(const picture::cluster& c) {
 }
 
 }  // namespace
+
+std::string dot_string(const std::string& text) {
+  std::string s = "\"";
+  for (char ch : text) {
+    if (ch == '"' || ch == '\\') s += '\\';
+    if (ch == '\n') {
+      s += "\\n";
+      continue;
+    }
+    s += ch;
+  }
+  return s + "\"";
+}
 
 std::string to_dot(const picture& p) {
   const std::vector<bool> shown = drawn(p);
@@ -294,17 +297,30 @@ bool render(const std::string& format, const std::string& file, const std::strin
 
 }  // namespace
 
-void write_picture(const picture& p, const std::string& file) {
+void write_dot(const std::string& text, const std::string& file) {
   const std::string format = picture_format(file);
-  if (format == "mermaid") return write_text(file, to_mermaid(p));
-  const std::string text = to_dot(p);
   if (format == "dot") return write_text(file, text);
-  if (format.empty()) throw error(fmt::format("cannot write the picture '{}': unknown extension", file));
+  if (format.empty() || format == "mermaid") {
+    throw error(fmt::format("cannot write the picture '{}': not a Graphviz file name", file));
+  }
   if (render(format, file, text)) return;
   write_text(file + ".dot", text);
   std::cerr << fmt::format("csp: cannot render '{}': Graphviz's dot program is not installed (apt-get install graphviz); "
                            "wrote the picture as DOT to '{}.dot'\n",
                            file, file);
+}
+
+void write_picture(const picture& p, const std::string& file) {
+  if (picture_format(file) == "mermaid") return write_text(file, to_mermaid(p));
+  write_dot(to_dot(p), file);
+}
+
+std::string deadlock_file(const std::string& graph_file) {
+  const std::string format = picture_format(graph_file);
+  const std::size_t dot = graph_file.rfind('.');
+  if (format.empty() || dot == std::string::npos) return graph_file + ".deadlock.dot";
+  const std::string stem = graph_file.substr(0, dot);
+  return format == "mermaid" ? stem + ".deadlock.dot" : stem + ".deadlock" + graph_file.substr(dot);
 }
 
 }  // namespace csp::detail

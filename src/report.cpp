@@ -5,6 +5,8 @@
 // which Q is a process. Ends are those handed to a process as spawn arguments (end_ref).
 #include <csp/detail/report.hpp>
 
+#include <csp/detail/picture.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -42,9 +44,15 @@ std::string shown(const blocked_process& p) {
   return p.rank < 0 ? fmt::format("'{}'", p.name) : fmt::format("'{}' (rank {})", p.name, p.rank);
 }
 
+struct arc {
+  std::size_t to;
+  std::string why;    // for the report: the whole sentence
+  std::string label;  // for the picture: what the waiting process wants
+};
+
 struct node {
   const blocked_process* proc;
-  std::vector<std::pair<std::size_t, std::string>> out;  // (node, why)
+  std::vector<arc> out;
 };
 
 bool holds(const blocked_process& p, const std::string& key, op_kind side) {
@@ -60,11 +68,13 @@ std::vector<node> build_graph(const std::vector<blocked_process>& blocked) {
       for (std::size_t m = 0; m < nodes.size(); ++m) {
         const blocked_process& q = *nodes[m].proc;
         if (&nodes[m] == &n || !holds(q, w.key, other)) continue;
-        n.out.emplace_back(m, w.joining ? fmt::format("waits for its sub-network '{}', in which {} is blocked",
-                                                      w.what, shown(q))
-                                        : fmt::format("waits to {} '{}', of which {} holds a {} end",
-                                                      w.kind == op_kind::recv ? "receive on" : "send on", w.what,
-                                                      shown(q), other == op_kind::recv ? "reader" : "writer"));
+        const char* verb = w.kind == op_kind::recv ? "receive on" : "send on";
+        n.out.push_back(
+            {m,
+             w.joining ? fmt::format("waits for its sub-network '{}', in which {} is blocked", w.what, shown(q))
+                       : fmt::format("waits to {} '{}', of which {} holds a {} end", verb, w.what, shown(q),
+                                     other == op_kind::recv ? "reader" : "writer"),
+             w.joining ? fmt::format("sub-network '{}'", w.what) : fmt::format("{} '{}'", verb, w.what)});
       }
     }
   }
@@ -80,12 +90,12 @@ std::vector<std::size_t> find_cycle(const std::vector<node>& nodes) {
   auto visit = [&](auto& self, std::size_t v) -> bool {
     color[v] = grey;
     stack.push_back(v);
-    for (const auto& [w, why] : nodes[v].out) {
-      if (color[w] == grey) {
-        cycle.assign(std::find(stack.begin(), stack.end(), w), stack.end());
+    for (const arc& a : nodes[v].out) {
+      if (color[a.to] == grey) {
+        cycle.assign(std::find(stack.begin(), stack.end(), a.to), stack.end());
         return true;
       }
-      if (color[w] == white && self(self, w)) return true;
+      if (color[a.to] == white && self(self, a.to)) return true;
     }
     stack.pop_back();
     color[v] = black;
@@ -139,9 +149,9 @@ std::string describe_deadlock(const std::vector<blocked_process>& blocked) {
   for (std::size_t i = 0; i < cycle.size(); ++i) {
     const node& from = nodes[cycle[i]];
     const std::size_t to = cycle[(i + 1) % cycle.size()];
-    for (const auto& [w, why] : from.out) {
-      if (w == to) {
-        s += fmt::format("  {} {}\n", shown(*from.proc), why);
+    for (const arc& a : from.out) {
+      if (a.to == to) {
+        s += fmt::format("  {} {}\n", shown(*from.proc), a.why);
         break;
       }
     }
@@ -149,9 +159,42 @@ std::string describe_deadlock(const std::vector<blocked_process>& blocked) {
   return s;
 }
 
-std::string describe_deadlock(const std::vector<group*>& groups) {
-  return describe_deadlock(blocked_processes(
-      groups, [](const channels::channel_core& c) { return fmt::format("{}", static_cast<const void*>(&c)); }));
+std::string deadlock_dot(const std::vector<blocked_process>& blocked) {
+  const std::vector<node> nodes = build_graph(blocked);
+  const std::vector<std::size_t> cycle = find_cycle(nodes);
+  auto in_cycle = [&](std::size_t v) { return std::find(cycle.begin(), cycle.end(), v) != cycle.end(); };
+  auto next_in_cycle = [&](std::size_t v) {
+    const auto it = std::find(cycle.begin(), cycle.end(), v);
+    return cycle[static_cast<std::size_t>(it - cycle.begin() + 1) % cycle.size()];
+  };
+  std::string s = "digraph \"deadlock\" {\n";
+  s += fmt::format("  graph [label={}, labelloc=t, fontname=\"Helvetica\"];\n",
+                   dot_string(cycle.empty() ? "deadlock: wait-for graph (no cycle among the blocked processes)"
+                                            : "deadlock: wait-for graph, the cycle in red"));
+  s += "  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n";
+  s += "  edge [fontname=\"Helvetica\", fontsize=10];\n";
+  for (std::size_t v = 0; v < nodes.size(); ++v) {
+    const blocked_process& p = *nodes[v].proc;
+    std::string label = p.rank < 0 ? p.name : fmt::format("{}\nrank {}", p.name, p.rank);
+    if (nodes[v].out.empty()) label += "\n" + p.doing;  // no edge says what it waits for
+    s += fmt::format("  b{} [label={}{}];\n", v, dot_string(label),
+                     in_cycle(v) ? ", color=red, fontcolor=red, penwidth=2" : "");
+  }
+  for (std::size_t v = 0; v < nodes.size(); ++v) {
+    for (const arc& a : nodes[v].out) {
+      const bool red = in_cycle(v) && next_in_cycle(v) == a.to;
+      s += fmt::format("  b{} -> b{} [label={}{}];\n", v, a.to, dot_string(a.label),
+                       red ? ", color=red, fontcolor=red, penwidth=2" : "");
+    }
+  }
+  return s + "}\n";
 }
+
+std::vector<blocked_process> blocked_processes(const std::vector<group*>& groups) {
+  return blocked_processes(
+      groups, [](const channels::channel_core& c) { return fmt::format("{}", static_cast<const void*>(&c)); });
+}
+
+std::string describe_deadlock(const std::vector<group*>& groups) { return describe_deadlock(blocked_processes(groups)); }
 
 }  // namespace csp::detail

@@ -80,6 +80,23 @@ class graph_drawer {
     p.where = where_;
     backend_.annotate(p, *groups.front());
     detail::write_picture(p, file_);
+    if (counts) draw_deadlock(*groups.front());
+  }
+
+  // A deadlock's wait-for graph, beside the picture (detail::deadlock_file).
+  void draw_deadlock(detail::group& top) const {
+    std::exception_ptr error;
+    {
+      std::lock_guard lk(top.mu);
+      error = top.first_error;
+    }
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const deadlock& d) {
+      if (!d.graph().empty()) detail::write_dot(d.graph(), detail::deadlock_file(file_));
+    } catch (...) {
+    }
   }
 
   std::string file_, where_;

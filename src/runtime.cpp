@@ -169,7 +169,8 @@ void poisoned_here() noexcept {
 void runtime::on_deadlock(process_state&) {
   const std::vector<group*> groups = this->groups();
   // Nothing runs, so every live process sits in a counted wait and its waiter is stable.
-  auto error = std::make_exception_ptr(deadlock(describe_deadlock(groups)));
+  const std::vector<blocked_process> blocked = blocked_processes(groups);
+  auto error = std::make_exception_ptr(deadlock(describe_deadlock(blocked), deadlock_dot(blocked)));
   {
     std::lock_guard lk(groups.front()->mu);
     if (!groups.front()->first_error) groups.front()->first_error = std::move(error);

@@ -72,7 +72,7 @@ outcome failure_from(const std::string& text) {
 }  // namespace
 
 std::exception_ptr error_of(const outcome& o) {
-  if (o.deadlock) return std::make_exception_ptr(csp::deadlock(o.message));
+  if (o.deadlock) return std::make_exception_ptr(csp::deadlock(o.message, o.graph));
   if (o.process.empty()) return std::make_exception_ptr(csp::error(o.message));  // a rank lost
   return std::make_exception_ptr(
       csp::process_error(o.process, std::make_exception_ptr(csp::error(fmt::format("rank {}: {}", o.rank, o.message)))));
@@ -752,21 +752,38 @@ void engine::control(int from, const header& h, std::span<const std::byte> paylo
       if (o.rank != rank_) {
         report_local_failure();  // a failure of ours that came first still goes to rank 0
         failure_reported_ = true;  // one that comes later does not: rank 0 has its first
-        rt_.fail(top_, std::make_exception_ptr(error_of(o)));
+        rt_.fail(top_, error_of(o));
       }
       break;
     }
     case msg::done:
       if (++done_ranks_ == size_) {
-        const std::string out = outcome_.ok ? std::string() : outcome_.deadlock ? outcome_.message : failure_text(outcome_);
+        // ok: nothing; a deadlock: its report and graph; a failure: failure_text.
+        std::vector<std::byte> out;
+        if (outcome_.deadlock) {
+          out = csp::encode(std::pair(outcome_.message, outcome_.graph));
+        } else if (!outcome_.ok) {
+          const std::string failure = failure_text(outcome_);
+          const auto bytes = std::as_bytes(std::span(failure));
+          out.assign(bytes.begin(), bytes.end());
+        }
         const header f{.type = msg::finish, .kind = static_cast<std::uint8_t>(outcome_.ok ? 0 : outcome_.deadlock ? 2 : 1)};
-        for (int r = 0; r < size_; ++r) send(r, f, std::as_bytes(std::span(out)));
+        for (int r = 0; r < size_; ++r) send(r, f, out);
       }
       break;
-    case msg::deadlock: found_deadlock(text); break;
+    case msg::deadlock: {
+      auto [report, graph] = csp::decode<std::pair<std::string, std::string>>(payload);
+      found_deadlock(std::move(report), std::move(graph));
+      break;
+    }
     case msg::finish:
       finished_ = true;
-      outcome_ = h.kind == 0 ? outcome{} : h.kind == 2 ? outcome{.ok = false, .deadlock = true, .message = text} : failure_from(text);
+      if (h.kind == 2) {
+        auto [report, graph] = csp::decode<std::pair<std::string, std::string>>(payload);
+        outcome_ = {.ok = false, .deadlock = true, .message = std::move(report), .graph = std::move(graph)};
+      } else {
+        outcome_ = h.kind == 0 ? outcome{} : failure_from(text);
+      }
       break;
     default:
       break;
@@ -986,17 +1003,19 @@ void engine::on_report_reply(int from, std::span<const std::byte> payload) {
       all.push_back(std::move(b));
     }
   }
-  const std::string report = detail::describe_deadlock(all);
-  for (int r = 1; r < size_; ++r) send(r, header{.type = msg::deadlock}, std::as_bytes(std::span(report)));
-  found_deadlock(report);
+  std::string report = detail::describe_deadlock(all);
+  std::string graph = detail::deadlock_dot(all);
+  const std::vector<std::byte> both = csp::encode(std::pair(report, graph));
+  for (int r = 1; r < size_; ++r) send(r, header{.type = msg::deadlock}, both);
+  found_deadlock(std::move(report), std::move(graph));
 }
 
 // Fails the run on this rank with the report: every process here is woken and ends.
-void engine::found_deadlock(const std::string& report) {
+void engine::found_deadlock(std::string report, std::string graph) {
   if (!outcome_.ok) return;
-  outcome_ = {.ok = false, .deadlock = true, .message = report};
+  outcome_ = {.ok = false, .deadlock = true, .message = std::move(report), .graph = std::move(graph)};
   failure_reported_ = true;  // rank 0 knows: it found it
-  rt_.fail(top_, std::make_exception_ptr(csp::deadlock(report)));
+  rt_.fail(top_, error_of(outcome_));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -261,6 +261,7 @@ struct outcome {
   std::string process{};  // the first process that failed, "" if none
   int rank = -1;          // its rank
   std::string message{};  // its error, or the deadlock report
+  std::string graph{};    // a deadlock's wait-for graph (DOT)
 };
 
 /// The error run() throws on every rank for an outcome that is not ok:
@@ -366,7 +367,7 @@ class engine {
   void on_probe_reply(int from, const header& h, std::span<const std::byte> payload);
   void on_report_reply(int from, std::span<const std::byte> payload);
   std::vector<std::byte> describe_blocked() const;
-  void found_deadlock(const std::string& report);
+  void found_deadlock(std::string report, std::string graph);
   void lose(int rank);
 
   MPI_Comm comm_;

@@ -50,6 +50,8 @@ struct picture {
 picture picture_of(const std::vector<group*>& groups, bool counts);
 
 std::string to_dot(const picture& p);
+/// `text` as a DOT string: quoted, its quotes and backslashes escaped, its lines joined by \n.
+std::string dot_string(const std::string& text);
 std::string to_mermaid(const picture& p);
 
 /// What `file`'s extension asks for: "dot" (.dot, .gv), "mermaid" (.mmd, .mermaid), or a
@@ -60,5 +62,13 @@ std::string picture_format(const std::string& file);
 /// `dot` program; where that is not installed, writes the DOT to `file` + ".dot" instead and
 /// says so on stderr. Throws csp::error naming the file when it cannot be written.
 void write_picture(const picture& p, const std::string& file);
+/// Writes DOT `text` to `file`: as it is for .dot and .gv, rendered by Graphviz for .svg,
+/// .png and .pdf (with write_picture's fallback).
+void write_dot(const std::string& text, const std::string& file);
+
+/// Where a deadlock's wait-for graph goes beside the picture `graph_file`: "net.svg" gives
+/// "net.deadlock.svg", and a Mermaid file "net.mmd" gives "net.deadlock.dot" (the wait-for
+/// graph is drawn as DOT only).
+std::string deadlock_file(const std::string& graph_file);
 
 }  // namespace csp::detail

@@ -44,7 +44,15 @@ std::vector<blocked_process> blocked_processes(const std::vector<group*>& groups
 /// The report: every blocked process, then the wait-for cycle among them (or why there is none).
 std::string describe_deadlock(const std::vector<blocked_process>& blocked);
 
-/// Both steps, in one address space.
+/// The wait-for graph among `blocked` as Graphviz DOT: a node per blocked process (its name
+/// and rank), an edge P -> Q labelled with what P waits to do when Q holds the other end (a
+/// process no edge leaves says in its node what it waits for); the cycle, if there is one, in
+/// red.
+std::string deadlock_dot(const std::vector<blocked_process>& blocked);
+
+/// The report, in one address space.
 std::string describe_deadlock(const std::vector<group*>& groups);
+/// The blocked processes of `groups`, in one address space (channels keyed by address).
+std::vector<blocked_process> blocked_processes(const std::vector<group*>& groups);
 
 }  // namespace csp::detail

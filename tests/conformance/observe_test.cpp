@@ -27,17 +27,28 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
-/// A file for this case, backend configuration and process, removed first.
-std::string picture_file(const std::string& extension) {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = std::string(info->name()) + "." + std::to_string(getpid()) + "." + extension;
-  for (char& c : name) {
-    if (c == '/') c = '_';
+/// A picture file of this case, backend configuration and process ("NAME.PID.dot"), and the
+/// deadlock graph beside it ("NAME.PID.deadlock.dot"): neither there at first, both removed
+/// at the end.
+struct picture_file {
+  explicit picture_file(const std::string& extension) {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->name()) + "." + std::to_string(getpid());
+    for (char& c : name) {
+      if (c == '/') c = '_';
+    }
+    const std::filesystem::path stem = std::filesystem::path(::testing::TempDir()) / name;
+    path = stem.string() + "." + extension;
+    beside = stem.string() + ".deadlock.dot";
+    remove();
   }
-  const std::filesystem::path path = std::filesystem::path(::testing::TempDir()) / name;
-  std::filesystem::remove(path);
-  return path.string();
-}
+  ~picture_file() { remove(); }
+  void remove() const {
+    std::filesystem::remove(path);
+    std::filesystem::remove(beside);
+  }
+  std::string path, beside;
+};
 
 std::string read_all(const std::string& path) {
   std::ifstream f(path);
@@ -76,7 +87,8 @@ csp_test::dot_graph read_graph(const std::string& path, bool mpi) {
 /// Runs `net` drawn into a .dot file of this case; the picture, where this address space
 /// draws it.
 std::optional<csp_test::dot_graph> run_and_read(csp::network& net, csp::config cfg) {
-  cfg.graph = picture_file("dot");
+  const picture_file file("dot");
+  cfg.graph = file.path;
   EXPECT_EQ(csp::run(net, cfg), 0);
   if (!draws_here()) return std::nullopt;
   return read_graph(cfg.graph, cfg.backend == "mpi");
@@ -203,7 +215,8 @@ TEST_P(conformance, graph_is_drawn_when_the_run_fails) {
     }
   }, numbers.reader());
   csp::config cfg = config();
-  cfg.graph = picture_file("dot");
+  const picture_file file("dot");
+  cfg.graph = file.path;
   EXPECT_THROW(csp::run(net, cfg), csp::process_error);
   if (!draws_here()) return;
 
@@ -220,7 +233,8 @@ TEST_P(conformance, graph_in_mermaid_has_the_same_processes_and_channels) {
   net.spawn("square", square, numbers.reader(), squares.writer());
   net.spawn("sink", drain, squares.reader());
   csp::config cfg = config();
-  cfg.graph = picture_file("mmd");
+  const picture_file file("mmd");
+  cfg.graph = file.path;
   ASSERT_EQ(csp::run(net, cfg), 0);
   if (!draws_here()) return;
 
@@ -233,4 +247,74 @@ TEST_P(conformance, graph_in_mermaid_has_the_same_processes_and_channels) {
   }
   EXPECT_THAT(text, HasSubstr("  p0 -->|\"numbers<br/>long, rendezvous<br/>5 messages\"| p1\n"));
   EXPECT_THAT(text, HasSubstr("  p1 -->|\"squares<br/>long, bounded(4)<br/>5 messages\"| p2\n"));
+}
+
+namespace {
+
+// alice and bob each wait to receive from the other; carol waits on a channel whose writer
+// end alice holds. run() throws csp::deadlock; its graph is returned.
+std::string deadlock_graph_of(csp::network& net, const csp::config& cfg) {
+  auto a_to_b = net.channel<int>("a_to_b");
+  auto b_to_a = net.channel<int>("b_to_a");
+  auto to_carol = net.channel<int>("to_carol");
+  net.spawn("alice", [](csp::reader<int> in, csp::writer<int> out, csp::writer<int> carol) {
+    in.recv();
+    out.send(1);
+    carol.send(1);
+  }, b_to_a.reader(), a_to_b.writer(), to_carol.writer());
+  net.spawn("bob", [](csp::reader<int> in, csp::writer<int> out) {
+    in.recv();
+    out.send(1);
+  }, a_to_b.reader(), b_to_a.writer());
+  net.spawn("carol", [](csp::reader<int> in) { in.recv(); }, to_carol.reader());
+  try {
+    csp::run(net, cfg);
+  } catch (const csp::deadlock& e) {
+    return e.graph();
+  }
+  ADD_FAILURE() << "no csp::deadlock";
+  return {};
+}
+
+bool red(const std::string& attributes) { return attributes.find("color=red") != std::string::npos; }
+
+}  // namespace
+
+// §5 "The deadlock report (section 2) comes as text and as a DOT picture of the wait-for
+// cycle": csp::deadlock::graph() has a node per blocked process and an edge to each process
+// it waits on, labelled with the operation; the cycle's nodes and edges are red, the rest not.
+TEST_P(conformance, deadlock_graph_draws_the_wait_for_cycle_in_red) {
+  csp::network net("ring");
+  const csp_test::dot_graph g = [&] {
+    csp_test::dot_graph parsed = csp_test::parse_dot(deadlock_graph_of(net, config()));
+    for (auto& n : parsed.nodes) {  // on mpi: "alice\nrank 0"
+      if (const std::size_t at = n.label.find("\nrank "); on_mpi() && at != std::string::npos) n.label.resize(at);
+    }
+    return parsed;
+  }();
+  EXPECT_EQ(g.label, "deadlock: wait-for graph, the cycle in red");
+  EXPECT_THAT(g.node_labels(), UnorderedElementsAre("alice", "bob", "carol"));
+  EXPECT_THAT(g.edges_between("alice", "bob"), ElementsAre("receive on 'b_to_a'"));
+  EXPECT_THAT(g.edges_between("bob", "alice"), ElementsAre("receive on 'a_to_b'"));
+  EXPECT_THAT(g.edges_between("carol", "alice"), ElementsAre("receive on 'to_carol'"));
+  EXPECT_EQ(g.edges.size(), 3u);
+  for (const auto& n : g.nodes) EXPECT_EQ(red(n.attributes), n.label != "carol") << n.label;
+  for (const auto& e : g.edges) {
+    EXPECT_EQ(red(e.attributes), e.label != "receive on 'to_carol'") << e.label;
+  }
+}
+
+// With --csp-graph=FILE, the wait-for graph is also written beside FILE: net.dot gives
+// net.deadlock.dot (docs/observability.md), on mpi by rank 0.
+TEST_P(conformance, deadlock_graph_is_written_beside_the_network_picture) {
+  csp::network net("ring");
+  csp::config cfg = config();
+  const picture_file file("dot");
+  cfg.graph = file.path;
+  const std::string graph = deadlock_graph_of(net, cfg);
+  if (!draws_here()) return;
+  EXPECT_FALSE(graph.empty());
+  EXPECT_EQ(read_all(file.beside), graph);
+  // The network's own picture is there too, with the counts of the messages that did move.
+  EXPECT_THAT(read_all(cfg.graph), HasSubstr("label=\"to_carol\\nint, rendezvous\\n0 messages\""));
 }

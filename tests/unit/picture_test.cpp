@@ -105,6 +105,7 @@ TEST(picture, svg_is_drawn_by_graphviz) {
   EXPECT_THAT(svg, HasSubstr("<svg"));
   EXPECT_THAT(svg, HasSubstr("back\\slash"));
   EXPECT_FALSE(std::filesystem::exists(path + ".dot"));
+  std::filesystem::remove(path);
 }
 
 // Where there is no dot program, an image is written as DOT beside the file asked for, and
@@ -122,4 +123,13 @@ TEST(picture, without_graphviz_the_picture_is_written_as_dot_and_stderr_says_so)
   EXPECT_THAT(err, HasSubstr(path + ".dot"));
   EXPECT_FALSE(std::filesystem::exists(path));
   EXPECT_THAT(read_all(path + ".dot"), StartsWith("digraph \"net\" {\n"));
+  std::filesystem::remove(path + ".dot");
+}
+
+TEST(picture, a_deadlock_graph_goes_beside_the_picture_in_dot_or_its_image_format) {
+  using csp::detail::deadlock_file;
+  EXPECT_EQ(deadlock_file("net.dot"), "net.deadlock.dot");
+  EXPECT_EQ(deadlock_file("out/net.svg"), "out/net.deadlock.svg");
+  EXPECT_EQ(deadlock_file("net.PNG"), "net.deadlock.PNG");
+  EXPECT_EQ(deadlock_file("net.mmd"), "net.deadlock.dot");  // the wait-for graph is DOT only
 }
