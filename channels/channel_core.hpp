@@ -26,6 +26,7 @@
 //       end-of-stream for readers once the buffer is empty; reader_ends_ == 0 fails writers.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -133,6 +134,15 @@ class channel_core {
   };
   counts snapshot() const noexcept;
 
+  /// --csp-stats: time that writers (send) or readers (recv) spent parked in single
+  /// operations on this channel. Added to only while the run observes (stats.hpp).
+  void add_wait(op_kind side, detail::clock::duration d) noexcept {
+    waited_[side == op_kind::send].fetch_add(static_cast<std::uint64_t>(d.count()), std::memory_order_relaxed);
+  }
+  detail::clock::duration waited(op_kind side) const noexcept {
+    return detail::clock::duration(static_cast<detail::clock::rep>(waited_[side == op_kind::send].load(std::memory_order_relaxed)));
+  }
+
   /// Binds the lock to the calling thread for a single-threaded run, or unbinds it (see
   /// detail::channel_lock).
   void bind_to_this_thread() noexcept { lock_.bind_to_this_thread(); }
@@ -168,6 +178,7 @@ class channel_core {
   bool poisoned_ = false;
   detail::remote_port* remote_ = nullptr;
   detail::value_codec codec_{};
+  std::atomic<std::uint64_t> waited_[2]{};  // add_wait: [0] readers, [1] writers, in clock ticks
 };
 
 inline wait_entry* channel_core::claim_partner(entry_queue& q, const detail::waiter* self) noexcept {

@@ -467,9 +467,12 @@ value_codec value_codec_for() noexcept {
                     static_cast<std::optional<T>*>(slot)->emplace(csp::decode<T>(bytes));
                   }};
     if constexpr (contiguous<T>) c.in_place = &in_place_ops_for<T>;
+    if constexpr (std::is_trivially_copyable_v<T>) c.fixed_size = sizeof(T);
     return c;
   } else {
-    return {};
+    value_codec c{};
+    if constexpr (std::is_trivially_copyable_v<T>) c.fixed_size = sizeof(T);
+    return c;
   }
 }
 

@@ -15,6 +15,8 @@
 //   --csp-graph=FILE    CSP_GRAPH    graph                     (none)   write a picture of the network to FILE when
 //                                                                       it starts, and again with message counts when
 //                                                                       it ends: .dot/.gv, .mmd/.mermaid, .svg/.png/.pdf
+//   --csp-stats         CSP_STATS    stats                     false    print a table of channels (messages, bytes, waits)
+//                                                                       and processes (running, parked) to stderr at the end
 //   --csp-config=FILE   CSP_CONFIG                             (none)   the TOML file of the keys below
 //                                    mpi.placement."PATTERN"   (none)   the rank, or an array of ranks, of the
 //                                                                       processes whose name matches PATTERN
@@ -63,6 +65,9 @@ struct config {
   /// how: .dot or .gv (Graphviz DOT), .mmd or .mermaid (Mermaid), .svg, .png or .pdf (drawn by
   /// Graphviz's dot program, when installed).
   std::string graph{};
+  /// Print a table of the run's channels and processes to stderr when it ends
+  /// (docs/observability.md).
+  bool stats = false;
   /// The program's own arguments: argv[0] and everything that is not a --csp- flag.
   std::vector<std::string> args{};
   /// The config file that was read, as it was named; empty when there was none.

@@ -215,12 +215,16 @@ class file_reader {
           fail(v->source(), fmt::format("graph = '{}' is not a picture file; accepted: {}", file, accepted_graph));
         }
         p_.cfg.graph = std::move(file);
+      } else if (k->str() == "stats") {
+        const auto* b = v->as_boolean();
+        if (b == nullptr) wrong_type(*v, path, "true or false");
+        p_.cfg.stats = b->get();
       } else if (k->str() == "mpi") {
         read_mpi(table(*v, path, "a table with the keys placement, failure_timeout_ms"));
       } else if (k->str() == "cuda") {
         read_cuda(table(*v, path, "a table with the keys require_device, batch, streams"));
       } else {
-        unknown(*k, path, "at the top level: backend, threads, graph, [mpi], [cuda]");
+        unknown(*k, path, "at the top level: backend, threads, graph, stats, [mpi], [cuda]");
       }
     }
   }

@@ -23,6 +23,7 @@ inline constexpr std::string_view accepted_failure_timeout = "an integer from 10
 inline constexpr std::string_view accepted_graph =
     "a file name ending in .dot or .gv (Graphviz DOT), .mmd or .mermaid (Mermaid), or .svg, .png or .pdf (drawn by "
     "Graphviz)";
+inline constexpr std::string_view accepted_switch = "1, true, yes or on; 0, false, no or off";
 inline constexpr std::string_view accepted_ranks =
     "a rank (an integer from 0 to 2147483647) or a non-empty array of ranks";
 
@@ -39,6 +40,7 @@ struct pending {
   std::string backend_from = "default backend";
   text_setting threads{};
   text_setting graph{};  // a variable's or a flag's; the file's is checked where it is read
+  text_setting stats{};  // the variable's (the flag takes no value)
 };
 
 // Defined in config.cpp.

@@ -11,6 +11,7 @@
 
 #include <csp/detail/backend.hpp>
 #include <csp/detail/picture.hpp>
+#include <csp/detail/stats.hpp>
 
 #include <backends/thread/backend.hpp>
 #if CSP_HAVE_FIBER
@@ -45,27 +46,34 @@ void rethrow_failure(const detail::group& g) {
   if (g.first_error) std::rethrow_exception(g.first_error);
 }
 
-// --csp-graph (docs/observability.md): drawn as the run starts, and again with the message
-// counts and the sub-networks once it has ended, however it ended.
-class graph_drawer {
+// What a run shows of itself (docs/observability.md). --csp-graph: drawn as the run starts,
+// and again with the message counts and the sub-networks once it has ended, however it ended,
+// with a deadlock's wait-for graph beside it. --csp-stats: the table, printed to stderr at the
+// end. On a backend with several address spaces, only the one that draws() shows them.
+class outputs {
  public:
-  graph_drawer(const config& cfg, const detail::backend& b) : file_(cfg.graph), backend_(b) {
-    if (file_.empty() || !b.draws()) return;
+  outputs(const config& cfg, const detail::backend& b)
+      : graph_(b.draws() ? cfg.graph : std::string()), observe_(cfg.stats), stats_(cfg.stats && b.draws()), backend_(b) {
     where_ = b.name();
     if (where_ == "fiber" || where_ == "tbb") where_ += fmt::format(", {} thread{}", cfg.threads, cfg.threads == 1 ? "" : "s");
     // Before the network is consumed: a file that cannot be written is an error while the
     // network can still run with another configuration.
-    if (!std::ofstream(file_, std::ios::app)) {
-      throw config_error(fmt::format("graph: cannot write the picture '{}': {}", file_, std::strerror(errno)));
+    if (!graph_.empty() && !std::ofstream(graph_, std::ios::app)) {
+      throw config_error(fmt::format("graph: cannot write the picture '{}': {}", graph_, std::strerror(errno)));
     }
   }
 
-  void at_start(const detail::runtime& rt) const { draw(rt, false); }
+  void at_start(detail::runtime& rt) {
+    if (observe_) rt.observe();  // everywhere: the drawing address space may sum the figures
+    start_ = detail::clock::now();
+    if (!graph_.empty()) draw(rt, false);
+  }
 
   /// Never throws: the run's own outcome is what run() reports.
   void at_end(const detail::runtime& rt) const noexcept {
     try {
-      draw(rt, true);
+      if (!graph_.empty()) draw(rt, true);
+      if (stats_) print_stats(rt);
     } catch (const std::exception& e) {
       std::cerr << "csp: warning: " << e.what() << '\n';
     }
@@ -73,13 +81,12 @@ class graph_drawer {
 
  private:
   void draw(const detail::runtime& rt, bool counts) const {
-    if (file_.empty() || !backend_.draws()) return;
     std::vector<detail::group*> groups = rt.groups();
     if (!backend_.draws_sub_networks()) groups.resize(1);
     detail::picture p = detail::picture_of(groups, counts);
     p.where = where_;
     backend_.annotate(p, *groups.front());
-    detail::write_picture(p, file_);
+    detail::write_picture(p, graph_);
     if (counts) draw_deadlock(*groups.front());
   }
 
@@ -94,13 +101,24 @@ class graph_drawer {
     try {
       std::rethrow_exception(error);
     } catch (const deadlock& d) {
-      if (!d.graph().empty()) detail::write_dot(d.graph(), detail::deadlock_file(file_));
+      if (!d.graph().empty()) detail::write_dot(d.graph(), detail::deadlock_file(graph_));
     } catch (...) {
     }
   }
 
-  std::string file_, where_;
+  void print_stats(const detail::runtime& rt) const {
+    std::vector<detail::group*> groups = rt.groups();
+    if (!backend_.draws_sub_networks()) groups.resize(1);
+    const detail::run_figures* summed = backend_.figures();
+    const detail::run_figures top = summed != nullptr ? *summed : detail::figures_of(*groups.front());
+    std::cerr << detail::stats_table(groups, top, where_, detail::clock::now() - start_) << std::flush;
+  }
+
+  std::string graph_;
+  bool observe_, stats_;
   const detail::backend& backend_;
+  std::string where_;
+  detail::clock::time_point start_{};
 };
 
 }  // namespace
@@ -124,8 +142,8 @@ int run(network& net, const config& cfg) {
   // A configuration that cannot run here is an error before anything is consumed: the
   // network can run again with a good one.
   std::unique_ptr<detail::backend> backend = self.rt == nullptr ? make_backend(cfg) : nullptr;
-  std::optional<graph_drawer> graph;
-  if (backend) graph.emplace(cfg, *backend);
+  std::optional<outputs> shown;
+  if (backend) shown.emplace(cfg, *backend);
   net.ran_ = true;
 
   auto g = std::make_unique<detail::group>();
@@ -156,14 +174,14 @@ int run(network& net, const config& cfg) {
   }
   detail::runtime rt(*backend);
   detail::group& top = rt.admit(std::move(g));
-  graph->at_start(rt);
+  shown->at_start(rt);
   try {
     backend->run(rt, top);
   } catch (...) {
-    graph->at_end(rt);
+    shown->at_end(rt);
     throw;
   }
-  graph->at_end(rt);
+  shown->at_end(rt);
   rethrow_failure(top);
   return 0;
 }

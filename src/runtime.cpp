@@ -59,9 +59,12 @@ void complete(waiter& w, status result) noexcept {
   owner.park->unpark(w);
 }
 
+namespace {
+
+// Parks the current process in `w`: wait(), below, without the timing.
 // model/alt.pml: wait (the untimed branch; timed waits are not counted, so the model leaves
 // them out)
-bool wait(waiter& w, const clock::time_point* deadline) {
+bool park_in(waiter& w, const clock::time_point* deadline) {
   process_state& self = *w.proc;
   if (deadline == nullptr) {
     if (w.counted && self.rt != nullptr) {
@@ -88,6 +91,28 @@ bool wait(waiter& w, const clock::time_point* deadline) {
   }
   std::lock_guard lk(self.timed_lock);
   self.timed_wait = nullptr;
+  return done;
+}
+
+// --csp-stats: the wait `w` of `self` took `d`; a single operation's wait is also the
+// channel's (a writer's or a reader's), an alt's is the process's own.
+void account(process_state& self, const waiter& w, clock::duration d) noexcept {
+  self.times.waited += d;
+  if (w.entries.size() == 1) {
+    w.entries[0].channel->add_wait(w.entries[0].kind, d);
+  } else if (w.entries.size() > 1) {
+    self.times.in_alts += d;
+  }
+}
+
+}  // namespace
+
+bool wait(waiter& w, const clock::time_point* deadline) {
+  process_state& self = *w.proc;
+  if (self.rt == nullptr || !self.rt->observing()) return park_in(w, deadline);
+  const clock::time_point from = clock::now();
+  const bool done = park_in(w, deadline);
+  account(self, w, clock::now() - from);
   return done;
 }
 
@@ -193,6 +218,8 @@ void fail_to_start(runtime& rt, group& g, process_state& p, const std::string& w
 
 void execute(process_state& p) noexcept {
   set_current(&p);
+  const bool timed = p.rt != nullptr && p.rt->observing();
+  if (timed) p.times.start = clock::now();
   try {
     try {
       p.body();
@@ -207,6 +234,7 @@ void execute(process_state& p) noexcept {
     p.rt->fail(*p.grp, std::make_exception_ptr(process_error(p.name, std::current_exception())));
   }
   p.body = task{};  // releases what the body did not take: retires the ends it still holds
+  if (timed) p.times.end = clock::now();
   set_current(nullptr);
   p.rt->ended(p);
 }

@@ -28,6 +28,7 @@
 #include <backends/mpi/placement.hpp>
 #include <backends/mpi/watchdog.hpp>
 #include <csp/detail/picture.hpp>
+#include <csp/detail/stats.hpp>
 #include <channels/channel_core.hpp>
 #include <csp/errors.hpp>
 
@@ -72,18 +73,18 @@ int ensure_mpi() {
 class backend final : public detail::backend {
  public:
   backend(std::vector<config::placement_rule> rules, std::chrono::milliseconds failure_timeout, bool watched,
-          bool counts)
-      : rules_(std::move(rules)), failure_timeout_(failure_timeout), watched_(watched), counts_wanted_(counts) {
+          bool figures)
+      : rules_(std::move(rules)), failure_timeout_(failure_timeout), watched_(watched), figures_wanted_(figures) {
     MPI_Comm_rank(MPI_COMM_WORLD, &world_rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &world_size_);
   }
 
   const char* name() const noexcept override { return "mpi"; }
 
-  // --csp-graph: rank 0 draws the top-level network, each process on its rank, with the
-  // message counts of every rank summed (a channel's values are counted on one rank only: the
-  // rank of both its ends, or its home). A sub-network runs inside one rank's process and is
-  // drawn as that process.
+  // --csp-graph and --csp-stats: rank 0 draws the top-level network, each process on its rank,
+  // with the figures of every rank summed (a process runs on one rank; a channel's values are
+  // counted on one rank only: the rank of both its ends, or its home). A sub-network runs inside
+  // one rank's process and is drawn as that process.
   bool draws() const noexcept override { return world_rank_ == 0; }
   bool draws_sub_networks() const noexcept override { return false; }
   void annotate(detail::picture& p, const detail::group& top) const override {
@@ -94,13 +95,14 @@ class backend final : public detail::backend {
     for (std::size_t i = 0; i < rank_of.size() && i < p.processes.size(); ++i) p.processes[i].rank = rank_of[i];
     for (std::size_t c = 0; c < p.channels.size(); ++c) {
       if (!p.channels[c].messages) continue;
-      if (c < counts_.size()) {
-        p.channels[c].messages = counts_[c];
+      if (gathered_ && c < gathered_->channels.size()) {
+        p.channels[c].messages = gathered_->channels[c].messages;
       } else {
-        p.channels[c].messages.reset();  // not a channel of the network: not counted everywhere
+        p.channels[c].messages.reset();  // not a channel of the network, or a rank lost: not counted everywhere
       }
     }
   }
+  const detail::run_figures* figures() const noexcept override { return gathered_ ? &*gathered_ : nullptr; }
 
   void run(detail::runtime& rt, detail::group& top) override {
     MPI_Comm comm;
@@ -194,17 +196,19 @@ class backend final : public detail::backend {
     for (detail::group* g : rt.groups()) {
       for (auto& c : g->channels) c->unbind();
     }
-    counts_.clear();  // after the unbinding: the channels' locks may be taken from here again
-    // Every rank that ended the run with the finish round gets here; a lost rank, or one whose
-    // engine failed (it leaves without that round), never does, and then no rank waits for it.
-    if (counts_wanted_ && !error && eng.lost() < 0 && eng.finished()) {
-      std::vector<std::uint64_t> mine;
-      for (std::size_t c = 0; c < top.channels.size(); ++c) {
-        const channel_server* home = eng.server(static_cast<std::uint32_t>(c));
-        mine.push_back(top.channels[c]->snapshot().messages + (home != nullptr ? home->delivered() : 0));
+    // After the unbinding: the channels' locks may be taken from this thread again. Every rank
+    // that ended the run with the finish round gets here; a lost rank, or one whose engine
+    // failed (it leaves without that round), never does, and then no rank waits for it.
+    gathered_.reset();
+    if (figures_wanted_ && !error && eng.lost() < 0 && eng.finished()) {
+      detail::run_figures mine = detail::figures_of(top);
+      for (std::size_t c = 0; c < mine.channels.size(); ++c) {
+        if (const channel_server* home = eng.server(static_cast<std::uint32_t>(c))) mine.channels[c].messages += home->delivered();
       }
-      counts_.resize(mine.size());
-      MPI_Reduce(mine.data(), counts_.data(), static_cast<int>(mine.size()), MPI_UINT64_T, MPI_SUM, 0, comm);
+      const std::vector<std::uint64_t> numbers = mine.flat();
+      std::vector<std::uint64_t> sums(numbers.size());
+      MPI_Reduce(numbers.data(), sums.data(), static_cast<int>(numbers.size()), MPI_UINT64_T, MPI_SUM, 0, comm);
+      if (rank == 0) gathered_ = detail::run_figures::from_flat(sums, mine.channels.size(), mine.processes.size());
     }
     if (error) std::rethrow_exception(error);
     // The same outcome on every rank: the first failure rank 0 heard of.
@@ -236,9 +240,9 @@ class backend final : public detail::backend {
   std::vector<config::placement_rule> rules_;
   std::chrono::milliseconds failure_timeout_;
   bool watched_;
-  bool counts_wanted_;       // --csp-graph: gather the message counts at the end of a run
+  bool figures_wanted_;  // --csp-graph or --csp-stats: gather the figures at the end of a run
   int world_rank_ = 0, world_size_ = 1;
-  std::vector<std::uint64_t> counts_;  // rank 0: each channel's count, summed over the ranks
+  std::optional<detail::run_figures> gathered_;  // rank 0: the top-level figures, summed over the ranks
   std::size_t live_ = 0;  // process fibers of this rank still running
   std::vector<std::unique_ptr<fiber::parker>> parkers_;
 };
@@ -248,7 +252,7 @@ class backend final : public detail::backend {
 std::unique_ptr<detail::backend> make_backend(const config& cfg) {
   const bool watched = ensure_mpi() >= MPI_THREAD_MULTIPLE;
   return std::make_unique<backend>(cfg.mpi.placement, std::chrono::milliseconds{cfg.mpi.failure_timeout_ms}, watched,
-                                   !cfg.graph.empty());
+                                   !cfg.graph.empty() || cfg.stats);
 }
 
 }  // namespace csp::mpi

@@ -15,10 +15,17 @@
 // Contenders, run in interleaved rounds:
 //   ours fiber/1    csp::network on the fiber backend, 1 thread
 //   boost fiber/1   Boost.Fiber unbuffered_channel<long>, 4 fibers on one thread (round_robin)
+//   ours fiber/1 stats  ours fiber/1 with --csp-stats on (what timing every wait costs)
 //   ours thread     csp::network on the thread backend (4 OS threads)
 //   condvar thread  4 std::threads, mutex + condition_variable rendezvous channels
 //   ours fiber/2    csp::network on the fiber backend, 2 threads
 //   boost fiber/2   Boost.Fiber unbuffered_channel<long>, shared_work(suspend) on 2 threads
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
 #include <csp/csp.hpp>
 
 #include "../common/commstime_ring.hpp"
@@ -43,6 +50,23 @@ double ours(const csp::config& cfg, long loops) {
   return commstime(net, loops, [&] { csp::run(net, cfg); });
 }
 
+/// ours(), with --csp-stats on (every process times its life and its waits); the table it
+/// prints at the end goes to /dev/null.
+double ours_with_stats(csp::config cfg, long loops) {
+  cfg.stats = true;
+  std::fflush(stderr);
+  std::cerr.flush();
+  const int saved = dup(STDERR_FILENO);
+  const int null = open("/dev/null", O_WRONLY);
+  dup2(null, STDERR_FILENO);
+  close(null);
+  const double ns = ours(cfg, loops);
+  std::cerr.flush();
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  return ns;
+}
+
 template <class Net>
 double peer(Net net, long loops) {
   return commstime(net, loops, [&] { net.run(); });
@@ -62,11 +86,13 @@ int main(int argc, char** argv) {
   csp_bench::suite s("commstime", "ns per communication");
   s.contender("ours fiber/1", [&] { return ours({.backend = "fiber", .threads = 1}, fiber_loops); });
   s.contender("boost fiber/1", [&] { return peer(fiber_net<bf::unbuffered_channel>(1), fiber_loops); });
+  s.contender("ours fiber/1 stats", [&] { return ours_with_stats({.backend = "fiber", .threads = 1}, fiber_loops); });
   s.contender("ours thread", [&] { return ours({.backend = "thread", .threads = 1}, thread_loops); });
   s.contender("condvar thread", [&] { return peer(csp_bench::thread_net(), thread_loops); });
   s.contender("ours fiber/2", [&] { return ours({.backend = "fiber", .threads = 2}, fiber2_loops); });
   s.contender("boost fiber/2", [&] { return peer(fiber_net<bf::unbuffered_channel>(2), fiber2_loops); });
   s.compare("ours fiber/1", "boost fiber/1", 0.5);
+  s.compare("ours fiber/1 stats", "ours fiber/1", std::nullopt);
   s.compare("ours thread", "condvar thread", std::nullopt);
   s.compare("ours fiber/2", "boost fiber/2", std::nullopt);
   s.compare("ours fiber/2", "boost fiber/1", 1.0);

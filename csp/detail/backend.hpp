@@ -10,6 +10,7 @@
 namespace csp::detail {
 
 struct picture;
+struct run_figures;
 
 class backend {
  public:
@@ -33,8 +34,8 @@ class backend {
     if (n > 0) chunk(context, 0, n);
   }
 
-  /// --csp-graph (picture.hpp). Whether this address space writes the pictures: the mpi
-  /// backend's rank 0 only.
+  /// --csp-graph and --csp-stats (picture.hpp, stats.hpp). Whether this address space shows
+  /// them: the mpi backend's rank 0 only.
   virtual bool draws() const noexcept { return true; }
   /// Whether the picture shows sub-networks: not where they ran in other address spaces.
   virtual bool draws_sub_networks() const noexcept { return true; }
@@ -45,6 +46,9 @@ class backend {
     (void)p;
     (void)top;
   }
+  /// --csp-stats (stats.hpp), after run(): the top-level figures summed over every address
+  /// space where this one draws, or null to use this address space's own.
+  virtual const run_figures* figures() const noexcept { return nullptr; }
 };
 
 /// Runs one process's body on the calling thread or fiber: sets current(), turns its end into

@@ -65,6 +65,9 @@ struct value_codec {
     void (*destroy)(void* object);
   };
   const in_place_ops* in_place = nullptr;
+  /// sizeof(T) for a trivially copyable T, whose every value is that many bytes; 0 where the
+  /// size varies or is not known (--csp-stats counts bytes where it is known).
+  std::size_t fixed_size = 0;
 
   bool available() const noexcept { return encode != nullptr; }
 };

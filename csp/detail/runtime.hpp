@@ -66,6 +66,14 @@ struct process_state {
   /// by poisoning channels when it waits on none). Guarded by timed_lock.
   spinlock timed_lock;
   waiter* timed_wait = nullptr;
+
+  /// --csp-stats (stats.hpp): kept only while the runtime observes, by the process itself.
+  struct timing {
+    clock::time_point start{}, end{};  // start stays zero for a process that never ran here
+    clock::duration waited{};          // parked, in all
+    clock::duration in_alts{};         // of which in an alt (several guards)
+  };
+  timing times{};
 };
 
 /// One network run: its processes, channels, first error and the waiter that joins it.
@@ -106,6 +114,10 @@ class runtime {
   /// the local count never reaches 0 and the backend detects deadlock itself.
   void hold() noexcept { add_active(1); }
   void release() noexcept { add_active(-1); }
+  /// --csp-stats: processes time their lives and waits (stats.hpp). Set before any process
+  /// starts, never changed after; off, it costs each wait and each process one test.
+  void observe() noexcept { observing_ = true; }
+  bool observing() const noexcept { return observing_; }
   /// Processes neither ended nor in an untimed wait, right now (a hint: parkers use it to
   /// decide whether spinning can pay off).
   long running() const noexcept { return active_.load(std::memory_order_relaxed); }
@@ -148,6 +160,7 @@ class runtime {
   std::atomic<long> active_{0};
   std::atomic<long> live_{0};
   bool exclusive_ = false;  // set before any process starts, never changed after
+  bool observing_ = false;  // likewise
   mutable std::mutex mu_;  // guards groups_
   std::vector<std::unique_ptr<group>> groups_;  // the top-level group first
 };

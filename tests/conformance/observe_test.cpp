@@ -104,6 +104,15 @@ void drain(csp::reader<long> in) {
   for (long v : in) (void)v;
 }
 
+/// csp::parallel("stage", count -> square) -> sink, over "numbers" and "squares", 4 values.
+void spawn_stage_and_sink(csp::network& net) {
+  auto numbers = net.channel<long>("numbers");
+  auto squares = net.channel<long>("squares");
+  net.spawn(csp::parallel("stage", csp::process("count", count_to, numbers.writer(), 4),
+                          csp::process("square", square, numbers.reader(), squares.writer())));
+  net.spawn("sink", drain, squares.reader());
+}
+
 }  // namespace
 
 // §5 "draws the network: processes, channels with their flavor, and after a run the message
@@ -140,11 +149,7 @@ TEST_P(conformance, graph_draws_processes_channels_flavors_and_counts) {
 // them, and the composite itself is not a node.
 TEST_P(conformance, graph_draws_a_sub_network_as_a_cluster_of_its_processes) {
   csp::network net("outer");
-  auto numbers = net.channel<long>("numbers");
-  auto squares = net.channel<long>("squares");
-  net.spawn(csp::parallel("stage", csp::process("count", count_to, numbers.writer(), 4),
-                          csp::process("square", square, numbers.reader(), squares.writer())));
-  net.spawn("sink", drain, squares.reader());
+  spawn_stage_and_sink(net);
   const std::optional<csp_test::dot_graph> drawn = run_and_read(net, config());
   if (!drawn) return;
   const csp_test::dot_graph& g = *drawn;
@@ -317,4 +322,98 @@ TEST_P(conformance, deadlock_graph_is_written_beside_the_network_picture) {
   EXPECT_EQ(read_all(file.beside), graph);
   // The network's own picture is there too, with the counts of the messages that did move.
   EXPECT_THAT(read_all(cfg.graph), HasSubstr("label=\"to_carol\\nint, rendezvous\\n0 messages\""));
+}
+
+namespace {
+
+/// The words of the line of `table` whose first word is `name`, or nothing.
+std::vector<std::string> stats_row(const std::string& table, const std::string& name) {
+  std::istringstream lines(table);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::vector<std::string> row;
+    for (std::string w; words >> w;) row.push_back(w);
+    if (!row.empty() && row[0] == name) return row;
+  }
+  return {};
+}
+
+double number(const std::string& s) { return std::stod(s); }
+
+/// Runs `net` with --csp-stats; what it printed to stderr, where this address space prints.
+std::optional<std::string> run_for_stats(csp::network& net, csp::config cfg) {
+  cfg.stats = true;
+  ::testing::internal::CaptureStderr();
+  int rc = -1;
+  try {
+    rc = csp::run(net, cfg);
+  } catch (...) {
+    ::testing::internal::GetCapturedStderr();
+    throw;
+  }
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rc, 0);
+  if (!draws_here()) return std::nullopt;
+  return err;
+}
+
+/// A process row: name, life, "ms", running, "ms", parked, "ms", in alts, "ms", running %.
+void expect_process_row(const std::string& table, const std::string& name) {
+  const std::vector<std::string> r = stats_row(table, name);
+  ASSERT_EQ(r.size(), 10u) << name << " in\n" << table;
+  EXPECT_NEAR(number(r[1]), number(r[3]) + number(r[5]), 0.0015) << name << ": life is running + parked";
+  EXPECT_LE(number(r[7]), number(r[5])) << name << ": its alts are part of its parked time";
+}
+
+}  // namespace
+
+// §5 "--csp-stats prints per-channel traffic and per-process blocked time at exit": a row per
+// channel with its messages, its bytes where the type's size is fixed, and the time its writers
+// and readers spent parked, and a row per process whose life is its running plus parked time.
+// A value through a rendezvous finds its partner waiting, so one side of each channel waited.
+TEST_P(conformance, stats_count_messages_bytes_and_waits_per_channel_and_process) {
+  csp::network net("stats");
+  auto numbers = net.channel<long>("numbers");
+  auto words = net.channel<std::string>("words", csp::buffered(2));
+  net.spawn("count", count_to, numbers.writer(), 10);
+  net.spawn("spell", [](csp::reader<long> in, csp::writer<std::string> out) {
+    for (long v : in) out.send(std::to_string(v));
+  }, numbers.reader(), words.writer());
+  net.spawn("print", [](csp::reader<std::string> in) {
+    for (const std::string& w : in) (void)w;
+  }, words.reader());
+  const std::optional<std::string> table = run_for_stats(net, config());
+  if (!table) return;
+  const std::string& err = *table;
+
+  EXPECT_THAT(err, HasSubstr("csp stats: network 'stats' on " + GetParam().backend));
+  const std::vector<std::string> n = stats_row(err, "numbers");
+  ASSERT_EQ(n.size(), 9u) << err;
+  EXPECT_THAT(std::vector(n.begin(), n.begin() + 5), ElementsAre("numbers", "long", "rendezvous", "10", "80"));
+  EXPECT_GT(number(n[5]) + number(n[7]), 0.0) << "nobody waited on a rendezvous:\n" << err;
+  const std::vector<std::string> w = stats_row(err, "words");
+  ASSERT_GE(w.size(), 6u) << err;
+  EXPECT_THAT(std::vector(w.end() - 6, w.end() - 4), ElementsAre("10", "-"));  // a string's size varies
+  for (const char* p : {"count", "spell", "print"}) expect_process_row(err, p);
+}
+
+// A sub-network's rows are named after the process that ran it: "stage/count". On mpi, where
+// it ran inside one rank's process, the process stands for it.
+TEST_P(conformance, stats_name_a_sub_network_after_the_process_that_ran_it) {
+  csp::network net("outer");
+  spawn_stage_and_sink(net);
+  const std::optional<std::string> table = run_for_stats(net, config());
+  if (!table) return;
+  const std::string& err = *table;
+
+  expect_process_row(err, "stage");
+  expect_process_row(err, "sink");
+  if (on_mpi()) {
+    EXPECT_TRUE(stats_row(err, "stage/count").empty()) << err;
+    return;
+  }
+  expect_process_row(err, "stage/count");
+  expect_process_row(err, "stage/square");
+  EXPECT_THAT(stats_row(err, "squares"), testing::Contains("4"));
 }

@@ -390,7 +390,7 @@ TEST_F(config_test, unknown_top_level_key_names_key_file_and_line) {
   const std::string msg = toml_error("backend = \"thread\"\n\nthreds = 2\n");
   EXPECT_THAT(msg, HasSubstr("test.toml:3:1"));
   EXPECT_THAT(msg, HasSubstr("unknown key 'threds'"));
-  EXPECT_THAT(msg, HasSubstr("backend, threads, graph, [mpi], [cuda]"));
+  EXPECT_THAT(msg, HasSubstr("backend, threads, graph, stats, [mpi], [cuda]"));
 }
 
 TEST_F(config_test, unknown_section_is_an_unknown_key) {
@@ -614,4 +614,25 @@ TEST_F(config_test, a_graph_file_that_csp_cannot_draw_is_an_error_naming_where_i
   csp::config c;
   c.graph = "picture.bmp";
   EXPECT_THAT(error_in([&] { c.validate(); }), HasSubstr("graph: 'picture.bmp' is not a picture file"));
+}
+
+// --csp-stats, CSP_STATS (a switch: 1/true/yes/on or 0/false/no/off) and the file's `stats`.
+TEST_F(config_test, stats_comes_from_the_file_the_variable_or_the_flag) {
+  fake_environment env;
+  EXPECT_FALSE(parse({"prog"}, env).stats);
+  env.files["a.toml"] = "stats = true\n";
+  env.variables["CSP_CONFIG"] = "a.toml";
+  EXPECT_TRUE(parse({"prog"}, env).stats);
+  env.variables["CSP_STATS"] = "off";
+  EXPECT_FALSE(parse({"prog"}, env).stats);
+  EXPECT_TRUE(parse({"prog", "--csp-stats"}, env).stats);
+  for (const char* yes : {"1", "true", "yes", "on"}) {
+    env.variables["CSP_STATS"] = yes;
+    EXPECT_TRUE(parse({"prog"}, env).stats) << yes;
+  }
+  env.variables["CSP_STATS"] = "maybe";
+  EXPECT_THAT(error_in([&] { parse({"prog"}, env); }),
+              HasSubstr("environment variable CSP_STATS: 'maybe' is not a switch; accepted: 1, true, yes or on; 0, false, no or off"));
+  EXPECT_TRUE(parse({"prog", "--csp-stats"}, env).stats);  // the flag replaces it
+  expect_toml_errors({{"stats = \"yes\"\n", "test.toml:1:9", "stats is a string; accepted: true or false"}});
 }
