@@ -133,6 +133,8 @@ class channel_core {
     bool poisoned;
   };
   counts snapshot() const noexcept;
+  /// Values delivered to readers so far, read without the lock (--csp-progress).
+  std::uint64_t delivered() const noexcept { return messages_.load(std::memory_order_relaxed); }
 
   /// --csp-stats: time that writers (send) or readers (recv) spent parked in single
   /// operations on this channel. Added to only while the run observes (stats.hpp).
@@ -174,7 +176,10 @@ class channel_core {
   entry_queue senders_;    // linked send entries
   std::size_t reader_ends_ = 0, writer_ends_ = 0;
   std::size_t reader_joins_ = 0, writer_joins_ = 0;
-  std::uint64_t messages_ = 0;
+  /// Values delivered to readers: written only under lock_ (count_message), read without it
+  /// by --csp-progress (delivered()).
+  std::atomic<std::uint64_t> messages_{0};
+  void count_message() noexcept { messages_.store(messages_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   bool poisoned_ = false;
   detail::remote_port* remote_ = nullptr;
   detail::value_codec codec_{};

@@ -74,7 +74,7 @@ class fifo final : public channel_core {
     if (buffer_.empty()) return closed_status(e, false);
     static_cast<std::optional<T>*>(e.data)->emplace(std::move(buffer_.front()));
     buffer_.pop_front();
-    ++messages_;
+    count_message();
     if ((partner = claim_partner(senders_, e.owner)) != nullptr) {  // F2
       buffer_.push_back(std::move(*static_cast<T*>(partner->data)));
     }
@@ -86,7 +86,7 @@ class fifo final : public channel_core {
     T& value = *static_cast<T*>(e.data);
     if ((partner = claim_partner(receivers_, e.owner)) != nullptr) {  // F1
       static_cast<std::optional<T>*>(partner->data)->emplace(std::move(value));
-      ++messages_;
+      count_message();
       return status::ok;
     }
     if (full()) return status::would_block;

@@ -41,7 +41,7 @@ class rendezvous final : public channel_core {
       } else {
         move_value(e, *partner);
       }
-      ++messages_;
+      count_message();
     }
     detail::complete(*partner->owner, status::ok);
     return status::ok;

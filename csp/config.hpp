@@ -17,6 +17,7 @@
 //                                                                       it ends: .dot/.gv, .mmd/.mermaid, .svg/.png/.pdf
 //   --csp-stats         CSP_STATS    stats                     false    print a table of channels (messages, bytes, waits)
 //                                                                       and processes (running, parked) to stderr at the end
+//   --csp-progress      CSP_PROGRESS progress                  false    a live status line on stderr, when it is a terminal
 //   --csp-config=FILE   CSP_CONFIG                             (none)   the TOML file of the keys below
 //                                    mpi.placement."PATTERN"   (none)   the rank, or an array of ranks, of the
 //                                                                       processes whose name matches PATTERN
@@ -68,6 +69,9 @@ struct config {
   /// Print a table of the run's channels and processes to stderr when it ends
   /// (docs/observability.md).
   bool stats = false;
+  /// Keep a one-line live status (messages per second, processes blocked) on stderr while the
+  /// run goes on, when stderr is a terminal (docs/observability.md).
+  bool progress = false;
   /// The program's own arguments: argv[0] and everything that is not a --csp- flag.
   std::vector<std::string> args{};
   /// The config file that was read, as it was named; empty when there was none.

@@ -98,7 +98,7 @@ void channel_core::poison() noexcept {
 
 channel_core::counts channel_core::snapshot() const noexcept {
   std::lock_guard lk(lock_);
-  return {reader_ends_, writer_ends_, reader_joins_, writer_joins_, messages_, poisoned_};
+  return {reader_ends_, writer_ends_, reader_joins_, writer_joins_, messages_.load(std::memory_order_relaxed), poisoned_};
 }
 
 std::string type_name_of(const char* mangled) {

@@ -54,7 +54,8 @@ using namespace detail;  // config_file.hpp
 namespace {
 
 constexpr std::string_view accepted_flags =
-    "--csp-backend=NAME, --csp-threads=N, --csp-graph=FILE, --csp-stats, --csp-config=FILE, --csp-help";
+    "--csp-backend=NAME, --csp-threads=N, --csp-graph=FILE, --csp-stats, --csp-progress, --csp-config=FILE, "
+    "--csp-help";
 
 struct backend_info {
   std::string_view name;
@@ -102,7 +103,7 @@ int parse_threads(std::string_view text, std::string_view source) {
 // The table --csp-help prints; the defaults are those of config{} itself.
 std::string help_text() {
   const config d;
-  const std::array<std::array<std::string, 5>, 14> rows{{
+  const std::array<std::array<std::string, 5>, 15> rows{{
       {"flag", "variable", "config file key", "default", "what"},
       {"--csp-backend=NAME", "CSP_BACKEND", "backend", d.backend,
        fmt::format("where processes run: {} (known: {})", join(config::built_backends()),
@@ -114,6 +115,8 @@ std::string help_text() {
       {"", "", "", "", "  .dot or .gv, .mmd or .mermaid, .svg, .png or .pdf (drawn by Graphviz)"},
       {"--csp-stats", "CSP_STATS", "stats", d.stats ? "true" : "false",
        "print a table of channels and processes (messages, waits, running time) at the end"},
+      {"--csp-progress", "CSP_PROGRESS", "progress", d.progress ? "true" : "false",
+       "keep a live status line on stderr while the run goes on (only on a terminal)"},
       {"--csp-config=FILE", "CSP_CONFIG", "", "(none)", "the TOML file of the keys below"},
       {"", "", "mpi.placement.\"PATTERN\"", "(none)",
        "rank, or array of ranks, of the processes whose name matches PATTERN (* and ?)"},
@@ -162,6 +165,7 @@ bool parse_switch(std::string_view text, std::string_view source) {
 config resolve(pending p) {
   if (!p.threads.value.empty()) p.cfg.threads = parse_threads(p.threads.value, p.threads.from);
   if (!p.stats.value.empty()) p.cfg.stats = parse_switch(p.stats.value, p.stats.from);
+  if (!p.progress.value.empty()) p.cfg.progress = parse_switch(p.progress.value, p.progress.from);
   if (!p.graph.value.empty()) {
     check_graph(p.graph.value, p.graph.from);
     p.cfg.graph = std::move(p.graph.value);
@@ -227,7 +231,7 @@ config::environment config::environment::real() {
 
 config config::parse(std::span<const std::string> argv, const environment& env, std::string* help_out) {
   std::string backend_flag, threads_flag, graph_flag, config_flag;
-  bool help = false, stats_flag = false;
+  bool help = false, stats_flag = false, progress_flag = false;
   CLI::App app("csp");
   app.allow_extras();
   app.set_help_flag();
@@ -235,6 +239,7 @@ config config::parse(std::span<const std::string> argv, const environment& env, 
   app.add_option("--csp-threads", threads_flag);
   app.add_option("--csp-graph", graph_flag);
   app.add_flag("--csp-stats", stats_flag);
+  app.add_flag("--csp-progress", progress_flag);
   app.add_option("--csp-config", config_flag);
   app.add_flag("--csp-help", help);
   std::vector<std::string> reversed;  // CLI11 parses a reversed vector, without argv[0]
@@ -288,6 +293,8 @@ config config::parse(std::span<const std::string> argv, const environment& env, 
   if (!graph_flag.empty()) p.graph = {graph_flag, "--csp-graph"};
   if (std::string v = variable("CSP_STATS"); !v.empty()) p.stats = {std::move(v), "environment variable CSP_STATS"};
   if (stats_flag) p.stats = {"true", "--csp-stats"};
+  if (std::string v = variable("CSP_PROGRESS"); !v.empty()) p.progress = {std::move(v), "environment variable CSP_PROGRESS"};
+  if (progress_flag) p.progress = {"true", "--csp-progress"};
   config c = resolve(std::move(p));
   c.args = std::move(args);
   return c;

@@ -216,15 +216,15 @@ class file_reader {
         }
         p_.cfg.graph = std::move(file);
       } else if (k->str() == "stats") {
-        const auto* b = v->as_boolean();
-        if (b == nullptr) wrong_type(*v, path, "true or false");
-        p_.cfg.stats = b->get();
+        p_.cfg.stats = boolean(*v, path);
+      } else if (k->str() == "progress") {
+        p_.cfg.progress = boolean(*v, path);
       } else if (k->str() == "mpi") {
         read_mpi(table(*v, path, "a table with the keys placement, failure_timeout_ms"));
       } else if (k->str() == "cuda") {
         read_cuda(table(*v, path, "a table with the keys require_device, batch, streams"));
       } else {
-        unknown(*k, path, "at the top level: backend, threads, graph, stats, [mpi], [cuda]");
+        unknown(*k, path, "at the top level: backend, threads, graph, stats, progress, [mpi], [cuda]");
       }
     }
   }
@@ -276,9 +276,7 @@ class file_reader {
     for (const auto& [k, v] : in_file_order(t)) {
       const std::string path = "cuda." + name(*k);
       if (k->str() == "require_device") {
-        const auto* b = v->as_boolean();
-        if (b == nullptr) wrong_type(*v, path, "true or false");
-        p_.cfg.cuda.require_device = b->get();
+        p_.cfg.cuda.require_device = boolean(*v, path);
       } else if (k->str() == "batch") {
         p_.cfg.cuda.batch = static_cast<std::size_t>(integer(*v, path, 1, INT64_MAX, accepted_batch));
       } else if (k->str() == "streams") {
@@ -312,6 +310,11 @@ class file_reader {
   }
   [[noreturn]] void fail(const toml::source_region& at, const std::string& message) const {
     throw bad_config(fmt::format("{}: {}", where(at), message));
+  }
+  bool boolean(const toml::node& v, const std::string& path) const {
+    const auto* b = v.as_boolean();
+    if (b == nullptr) wrong_type(v, path, "true or false");
+    return b->get();
   }
   [[noreturn]] void wrong_type(const toml::node& v, const std::string& path, std::string_view accepted) const {
     fail(v.source(), fmt::format("{} is {}; accepted: {}", path, type_name(v.type()), accepted));

@@ -41,6 +41,7 @@ struct pending {
   text_setting threads{};
   text_setting graph{};  // a variable's or a flag's; the file's is checked where it is read
   text_setting stats{};  // the variable's (the flag takes no value)
+  text_setting progress{};  // likewise
 };
 
 // Defined in config.cpp.

@@ -6,11 +6,13 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <optional>
 #include <iostream>
+#include <memory>
+#include <optional>
 
 #include <csp/detail/backend.hpp>
 #include <csp/detail/picture.hpp>
+#include <csp/detail/progress.hpp>
 #include <csp/detail/stats.hpp>
 
 #include <backends/thread/backend.hpp>
@@ -49,11 +51,16 @@ void rethrow_failure(const detail::group& g) {
 // What a run shows of itself (docs/observability.md). --csp-graph: drawn as the run starts,
 // and again with the message counts and the sub-networks once it has ended, however it ended,
 // with a deadlock's wait-for graph beside it. --csp-stats: the table, printed to stderr at the
-// end. On a backend with several address spaces, only the one that draws() shows them.
+// end. --csp-progress: the live line on stderr meanwhile. On a backend with several address
+// spaces, only the one that draws() shows them.
 class outputs {
  public:
   outputs(const config& cfg, const detail::backend& b)
-      : graph_(b.draws() ? cfg.graph : std::string()), observe_(cfg.stats), stats_(cfg.stats && b.draws()), backend_(b) {
+      : graph_(b.draws() ? cfg.graph : std::string()),
+        observe_(cfg.stats),
+        stats_(cfg.stats && b.draws()),
+        progress_(cfg.progress && b.draws()),
+        backend_(b) {
     where_ = b.name();
     if (where_ == "fiber" || where_ == "tbb") where_ += fmt::format(", {} thread{}", cfg.threads, cfg.threads == 1 ? "" : "s");
     // Before the network is consumed: a file that cannot be written is an error while the
@@ -67,10 +74,12 @@ class outputs {
     if (observe_) rt.observe();  // everywhere: the drawing address space may sum the figures
     start_ = detail::clock::now();
     if (!graph_.empty()) draw(rt, false);
+    if (progress_) line_ = std::make_unique<detail::progress_line>(rt, rt.groups().front()->name, true);
   }
 
   /// Never throws: the run's own outcome is what run() reports.
   void at_end(const detail::runtime& rt) const noexcept {
+    if (line_) line_->stop();
     try {
       if (!graph_.empty()) draw(rt, true);
       if (stats_) print_stats(rt);
@@ -115,7 +124,8 @@ class outputs {
   }
 
   std::string graph_;
-  bool observe_, stats_;
+  bool observe_, stats_, progress_;
+  std::unique_ptr<detail::progress_line> line_;
   const detail::backend& backend_;
   std::string where_;
   detail::clock::time_point start_{};

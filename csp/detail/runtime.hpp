@@ -118,6 +118,8 @@ class runtime {
   /// starts, never changed after; off, it costs each wait and each process one test.
   void observe() noexcept { observing_ = true; }
   bool observing() const noexcept { return observing_; }
+  /// Processes started and not yet ended, right now (--csp-progress).
+  long live() const noexcept { return live_.load(std::memory_order_relaxed); }
   /// Processes neither ended nor in an untimed wait, right now (a hint: parkers use it to
   /// decide whether spinning can pay off).
   long running() const noexcept { return active_.load(std::memory_order_relaxed); }

@@ -417,3 +417,16 @@ TEST_P(conformance, stats_name_a_sub_network_after_the_process_that_ran_it) {
   expect_process_row(err, "stage/square");
   EXPECT_THAT(stats_row(err, "squares"), testing::Contains("4"));
 }
+
+// --csp-progress keeps its line on a terminal only (tests/observe/progress_on_a_terminal.sh
+// checks the line on one): where stderr is a file, as under a test, the run writes nothing.
+TEST_P(conformance, progress_writes_nothing_where_stderr_is_not_a_terminal) {
+  csp::network net("quiet");
+  spawn_stage_and_sink(net);
+  csp::config cfg = config();
+  cfg.progress = true;
+  ::testing::internal::CaptureStderr();
+  const int rc = csp::run(net, cfg);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(rc, 0);
+}

@@ -390,7 +390,7 @@ TEST_F(config_test, unknown_top_level_key_names_key_file_and_line) {
   const std::string msg = toml_error("backend = \"thread\"\n\nthreds = 2\n");
   EXPECT_THAT(msg, HasSubstr("test.toml:3:1"));
   EXPECT_THAT(msg, HasSubstr("unknown key 'threds'"));
-  EXPECT_THAT(msg, HasSubstr("backend, threads, graph, stats, [mpi], [cuda]"));
+  EXPECT_THAT(msg, HasSubstr("backend, threads, graph, stats, progress, [mpi], [cuda]"));
 }
 
 TEST_F(config_test, unknown_section_is_an_unknown_key) {

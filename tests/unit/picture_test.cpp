@@ -1,10 +1,11 @@
 // csp/detail/picture.hpp: drawing a picture's values as DOT and Mermaid, names that need
 // escaping, the formats by extension, and rendering through Graphviz's dot program (or the DOT
 // file csp writes instead where dot is missing). The conformance cases (observe_test.cpp) draw
-// real networks on every backend.
+// real networks on every backend. Also progress.hpp's status line.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include <csp/detail/picture.hpp>
+#include <csp/detail/progress.hpp>
 #include <csp/errors.hpp>
 
 #include "support/dot.hpp"
@@ -132,4 +134,11 @@ TEST(picture, a_deadlock_graph_goes_beside_the_picture_in_dot_or_its_image_forma
   EXPECT_EQ(deadlock_file("out/net.svg"), "out/net.deadlock.svg");
   EXPECT_EQ(deadlock_file("net.PNG"), "net.deadlock.PNG");
   EXPECT_EQ(deadlock_file("net.mmd"), "net.deadlock.dot");  // the wait-for graph is DOT only
+}
+
+TEST(progress, the_line_says_messages_rate_blocked_processes_and_time) {
+  using namespace std::chrono_literals;
+  EXPECT_EQ(csp::detail::progress_text("net", 1200, 2400.4, 2, 3, 500ms),
+            "csp: 'net' 1200 messages (2400/s), 2 of 3 processes blocked, 0.5 s");
+  EXPECT_EQ(csp::detail::progress_text("one", 1, 0, 0, 1, 12s), "csp: 'one' 1 message (0/s), 0 of 1 process blocked, 12.0 s");
 }
