@@ -133,7 +133,8 @@ class channel_core {
     bool poisoned;
   };
   counts snapshot() const noexcept;
-  /// Values delivered to readers so far, read without the lock (--csp-progress).
+  /// Values delivered to readers so far, read without the lock (--csp-graph, --csp-stats,
+  /// --csp-progress).
   std::uint64_t delivered() const noexcept { return messages_.load(std::memory_order_relaxed); }
 
   /// --csp-stats: time that writers (send) or readers (recv) spent parked in single
@@ -177,7 +178,7 @@ class channel_core {
   std::size_t reader_ends_ = 0, writer_ends_ = 0;
   std::size_t reader_joins_ = 0, writer_joins_ = 0;
   /// Values delivered to readers: written only under lock_ (count_message), read without it
-  /// by --csp-progress (delivered()).
+  /// (delivered()).
   std::atomic<std::uint64_t> messages_{0};
   void count_message() noexcept { messages_.store(messages_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   bool poisoned_ = false;

@@ -459,21 +459,16 @@ inline constexpr value_codec::in_place_ops in_place_ops_for = {
 /// codec<T> as a channel keeps it (detail/remote.hpp): empty when T has no codec.
 template <class T>
 value_codec value_codec_for() noexcept {
+  value_codec c{};
   if constexpr (has_codec<T>) {
-    value_codec c{.encode = [](const void* value, std::vector<std::byte>& out) {
-                    codec<T>::encode(*static_cast<const T*>(value), out);
-                  },
-                  .decode = [](std::span<const std::byte> bytes, void* slot) {
-                    static_cast<std::optional<T>*>(slot)->emplace(csp::decode<T>(bytes));
-                  }};
+    c.encode = [](const void* value, std::vector<std::byte>& out) { codec<T>::encode(*static_cast<const T*>(value), out); };
+    c.decode = [](std::span<const std::byte> bytes, void* slot) {
+      static_cast<std::optional<T>*>(slot)->emplace(csp::decode<T>(bytes));
+    };
     if constexpr (contiguous<T>) c.in_place = &in_place_ops_for<T>;
-    if constexpr (std::is_trivially_copyable_v<T>) c.fixed_size = sizeof(T);
-    return c;
-  } else {
-    value_codec c{};
-    if constexpr (std::is_trivially_copyable_v<T>) c.fixed_size = sizeof(T);
-    return c;
   }
+  if constexpr (std::is_trivially_copyable_v<T>) c.fixed_size = sizeof(T);
+  return c;
 }
 
 }  // namespace detail

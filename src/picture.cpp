@@ -56,7 +56,7 @@ picture picture_of(const std::vector<group*>& groups, bool counts) {
     auto [it, added] = channel_index.emplace(&c, static_cast<int>(pic.channels.size()));
     if (added) {
       picture::channel ch{.name = c.name(), .type = c.type(), .flavor = c.flavor(), .messages = {}, .writers = {}, .readers = {}};
-      if (counts) ch.messages = c.snapshot().messages;
+      if (counts) ch.messages = c.delivered();
       pic.channels.push_back(std::move(ch));
     }
     return it->second;

@@ -195,6 +195,5 @@ std::vector<blocked_process> blocked_processes(const std::vector<group*>& groups
       groups, [](const channels::channel_core& c) { return fmt::format("{}", static_cast<const void*>(&c)); });
 }
 
-std::string describe_deadlock(const std::vector<group*>& groups) { return describe_deadlock(blocked_processes(groups)); }
 
 }  // namespace csp::detail

@@ -17,7 +17,7 @@ std::uint64_t ns(clock::duration d) {
 }
 
 run_figures::channel channel_figures(const channels::channel_core& c) {
-  return {.messages = c.snapshot().messages,
+  return {.messages = c.delivered(),
           .writers_waited_ns = ns(c.waited(op_kind::send)),
           .readers_waited_ns = ns(c.waited(op_kind::recv))};
 }

@@ -196,9 +196,8 @@ class backend final : public detail::backend {
     for (detail::group* g : rt.groups()) {
       for (auto& c : g->channels) c->unbind();
     }
-    // After the unbinding: the channels' locks may be taken from this thread again. Every rank
-    // that ended the run with the finish round gets here; a lost rank, or one whose engine
-    // failed (it leaves without that round), never does, and then no rank waits for it.
+    // Every rank that ended the run with the finish round gets here; a lost rank, or one whose
+    // engine failed (it leaves without that round), never does, and then no rank waits for it.
     gathered_.reset();
     if (figures_wanted_ && !error && eng.lost() < 0 && eng.finished()) {
       detail::run_figures mine = detail::figures_of(top);

@@ -1,8 +1,8 @@
 // --csp-progress (DESIGN.md section 5, docs/observability.md): while a run goes on, one line on
 // stderr that says how many messages its channels have delivered, how many per second lately,
 // and how many of its live processes are blocked; rewritten in place four times a second, and
-// left with its final figures when the run ends (the rate then the whole run's average). Only when stderr is a terminal: piped or
-// redirected, it writes nothing.
+// left with its final figures when the run ends (the rate then the whole run's average). Only
+// when stderr is a terminal: piped or redirected, it writes nothing.
 #pragma once
 
 #include <condition_variable>

@@ -50,8 +50,6 @@ std::string describe_deadlock(const std::vector<blocked_process>& blocked);
 /// red.
 std::string deadlock_dot(const std::vector<blocked_process>& blocked);
 
-/// The report, in one address space.
-std::string describe_deadlock(const std::vector<group*>& groups);
 /// The blocked processes of `groups`, in one address space (channels keyed by address).
 std::vector<blocked_process> blocked_processes(const std::vector<group*>& groups);
 
