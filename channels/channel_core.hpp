@@ -24,6 +24,9 @@
 //       a claimed waiter (parker::unpark) happens after lock_ is released.
 //   C6  writer_ends_ / reader_ends_ count the ends not yet retired. writer_ends_ == 0 means
 //       end-of-stream for readers once the buffer is empty; reader_ends_ == 0 fails writers.
+//   C7  Each value that enters the channel gets the next number, 1, 2, 3, ...; whoever moves it
+//       writes that number into the writer's and the reader's entries (wait_entry::seq), in
+//       the critical section of the move (csp/detail/trace.hpp, "Pairing writer and reader").
 #pragma once
 
 #include <atomic>
@@ -94,6 +97,8 @@ class channel_core {
   virtual ~channel_core() = default;
 
   const std::string& name() const noexcept { return name_; }
+  /// A number no other channel of this program has (--csp-trace names channels by it).
+  std::uint64_t serial() const noexcept { return serial_; }
   /// "rendezvous", "bounded(64)", "unbounded", "overwriting(4)"
   const std::string& flavor() const noexcept { return flavor_; }
   /// The element type, as the compiler spells it.
@@ -172,6 +177,8 @@ class channel_core {
   virtual bool has_buffered() const noexcept { return false; }
 
   std::string name_, flavor_, type_;  // before lock_, which refers to name_
+  const std::uint64_t serial_ = next_serial();
+  static std::uint64_t next_serial() noexcept;
   mutable detail::channel_lock lock_{name_};
   entry_queue receivers_;  // linked recv entries
   entry_queue senders_;    // linked send entries
@@ -180,7 +187,12 @@ class channel_core {
   /// Values delivered to readers: written only under lock_ (count_message), read without it
   /// (delivered()).
   std::atomic<std::uint64_t> messages_{0};
-  void count_message() noexcept { messages_.store(messages_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+  /// Returns the new count.
+  std::uint64_t count_message() noexcept {
+    const std::uint64_t n = messages_.load(std::memory_order_relaxed) + 1;
+    messages_.store(n, std::memory_order_relaxed);
+    return n;
+  }
   bool poisoned_ = false;
   detail::remote_port* remote_ = nullptr;
   detail::value_codec codec_{};

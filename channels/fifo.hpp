@@ -74,9 +74,11 @@ class fifo final : public channel_core {
     if (buffer_.empty()) return closed_status(e, false);
     static_cast<std::optional<T>*>(e.data)->emplace(std::move(buffer_.front()));
     buffer_.pop_front();
-    count_message();
+    // C7: every value before the front was delivered or dropped, and none after it.
+    e.seq = count_message() + dropped_;
     if ((partner = claim_partner(senders_, e.owner)) != nullptr) {  // F2
       buffer_.push_back(std::move(*static_cast<T*>(partner->data)));
+      partner->seq = ++entered_;
     }
     return status::ok;
   }
@@ -87,11 +89,16 @@ class fifo final : public channel_core {
     if ((partner = claim_partner(receivers_, e.owner)) != nullptr) {  // F1
       static_cast<std::optional<T>*>(partner->data)->emplace(std::move(value));
       count_message();
+      e.seq = partner->seq = ++entered_;
       return status::ok;
     }
     if (full()) return status::would_block;
-    if (policy_ == when_full::overwrite && buffer_.size() >= capacity_) buffer_.pop_front();
+    if (policy_ == when_full::overwrite && buffer_.size() >= capacity_) {
+      buffer_.pop_front();
+      ++dropped_;
+    }
     buffer_.push_back(std::move(value));
+    e.seq = ++entered_;
     return status::ok;
   }
 
@@ -99,6 +106,8 @@ class fifo final : public channel_core {
   bool has_buffered() const noexcept override { return !buffer_.empty(); }
 
   std::deque<T> buffer_;
+  std::uint64_t entered_ = 0;  // C7: values that entered (the last one's number)
+  std::uint64_t dropped_ = 0;  // values an overwriting buffer dropped
   std::size_t capacity_;
   when_full policy_;
 };

@@ -41,7 +41,7 @@ class rendezvous final : public channel_core {
       } else {
         move_value(e, *partner);
       }
-      count_message();
+      e.seq = partner->seq = count_message();  // C7: every value entered is delivered at once
     }
     detail::complete(*partner->owner, status::ok);
     return status::ok;

@@ -15,6 +15,9 @@
 //   --csp-graph=FILE    CSP_GRAPH    graph                     (none)   write a picture of the network to FILE when
 //                                                                       it starts, and again with message counts when
 //                                                                       it ends: .dot/.gv, .mmd/.mermaid, .svg/.png/.pdf
+//   --csp-trace=FILE    CSP_TRACE    trace                     (none)   write a Chrome/Perfetto JSON trace of the run to FILE
+//                                                                       (.json): a track per process, a flow per message
+//   --csp-trace-limit=N CSP_TRACE_LIMIT trace_limit            100000   records kept per thread (the last ones), 100 to 1e8
 //   --csp-stats         CSP_STATS    stats                     false    print a table of channels (messages, bytes, waits)
 //                                                                       and processes (running, parked) to stderr at the end
 //   --csp-progress      CSP_PROGRESS progress                  false    a live status line on stderr, when it is a terminal
@@ -66,6 +69,11 @@ struct config {
   /// how: .dot or .gv (Graphviz DOT), .mmd or .mermaid (Mermaid), .svg, .png or .pdf (drawn by
   /// Graphviz's dot program, when installed).
   std::string graph{};
+  /// Where to write a trace of the run (docs/observability.md): empty for nowhere; a .json
+  /// file that chrome://tracing and ui.perfetto.dev open.
+  std::string trace{};
+  /// How many records a trace keeps per thread: the last ones, when a thread makes more.
+  std::size_t trace_limit = 100000;
   /// Print a table of the run's channels and processes to stderr when it ends
   /// (docs/observability.md).
   bool stats = false;

@@ -18,6 +18,7 @@ packages=(
   libcereal-dev                             # codecs of user types
   graphviz                                  # --csp-graph=FILE.svg/.png/.pdf (dot)
   googletest libgtest-dev libgmock-dev      # tests
+  nlohmann-json3-dev                        # tests: reading --csp-trace files
   spin                                      # model check of the alt protocol (model/)
   clang libclang-rt-14-dev                  # libFuzzer targets (fuzz/)
 )

@@ -33,6 +33,7 @@
 #include <random>
 
 #include <csp/detail/runtime.hpp>
+#include <csp/detail/trace.hpp>
 
 namespace csp::detail {
 
@@ -52,17 +53,12 @@ void disable_all(std::span<guard_desc> guards, std::span<wait_entry> entries,
   }
 }
 
-}  // namespace
-
 // model/alt.pml: alt_select. The model has channel guards only (skip and timeout end phase 1
 // or the wait without touching any channel: a timeout is the owner's own abort CAS, the same
 // step as phase 2's abort), and a waiter per process reset at each select instead of one on
 // the stack; it asserts I3 before every reset, so a stale entry would fail there.
-fired select_engine(std::span<guard_desc> guards, std::span<wait_entry> entries,
-                    std::size_t start) {
+fired select_guards(waiter& w, std::span<guard_desc> guards, std::span<wait_entry> entries, std::size_t start) {
   const std::size_t n = guards.size();
-  waiter w;
-  w.proc = &current();
   w.entries = entries;
   bool any = false;
   std::size_t timeout_guard = n;
@@ -135,6 +131,22 @@ fired select_engine(std::span<guard_desc> guards, std::span<wait_entry> entries,
     if (slot == waiter::aborted_by_run) return {std::numeric_limits<std::size_t>::max(), status::poisoned};
     return {static_cast<std::size_t>(slot), w.result};
   }
+}
+
+}  // namespace
+
+// The select, and what --csp-trace records of it: the message of the guard that fired.
+fired select_engine(std::span<guard_desc> guards, std::span<wait_entry> entries, std::size_t start) {
+  waiter w;
+  w.proc = &current();
+  tracer* const traced = tracing(*w.proc);  // null unless --csp-trace
+  const std::int64_t began = traced != nullptr ? trace_now() : 0;
+  const fired f = select_guards(w, guards, entries, start);
+  if (traced != nullptr && f.result == status::ok && f.index < guards.size() &&
+      guards[f.index].kind == guard_kind::channel) {
+    traced->communicated(*w.proc, entries[f.index], began);
+  }
+  return f;
 }
 
 void raise_guard(const fired& f, std::span<const guard_desc> guards) {

@@ -1,14 +1,20 @@
 // channel_core: ends, retire, poison and the flavor-independent parts of the guard protocol.
-// Invariants C1-C6 are stated in channels/channel_core.hpp.
+// Invariants C1-C7 are stated in channels/channel_core.hpp.
 #include <channels/channel_core.hpp>
 
 #include <cxxabi.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
 
 namespace csp::channels {
+
+std::uint64_t channel_core::next_serial() noexcept {
+  static std::atomic<std::uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
 
 void completion_list::add(wait_entry& e, status result) noexcept {
   e.owner->result = result;  // the claim made us the owner's only decider (I2)

@@ -46,6 +46,8 @@ std::string join(const std::vector<std::string_view>& v) {
   return s;
 }
 
+bool is_trace_file(std::string_view file) { return file.size() > 5 && file.ends_with(".json"); }
+
 }  // namespace csp::detail
 
 namespace csp {
@@ -54,8 +56,8 @@ using namespace detail;  // config_file.hpp
 namespace {
 
 constexpr std::string_view accepted_flags =
-    "--csp-backend=NAME, --csp-threads=N, --csp-graph=FILE, --csp-stats, --csp-progress, --csp-config=FILE, "
-    "--csp-help";
+    "--csp-backend=NAME, --csp-threads=N, --csp-graph=FILE, --csp-trace=FILE, --csp-trace-limit=N, --csp-stats, "
+    "--csp-progress, --csp-config=FILE, --csp-help";
 
 struct backend_info {
   std::string_view name;
@@ -103,7 +105,7 @@ int parse_threads(std::string_view text, std::string_view source) {
 // The table --csp-help prints; the defaults are those of config{} itself.
 std::string help_text() {
   const config d;
-  const std::array<std::array<std::string, 5>, 15> rows{{
+  const std::array<std::array<std::string, 5>, 17> rows{{
       {"flag", "variable", "config file key", "default", "what"},
       {"--csp-backend=NAME", "CSP_BACKEND", "backend", d.backend,
        fmt::format("where processes run: {} (known: {})", join(config::built_backends()),
@@ -113,6 +115,10 @@ std::string help_text() {
       {"--csp-graph=FILE", "CSP_GRAPH", "graph", "(none)",
        "draw the network into FILE as it starts, and with message counts as it ends:"},
       {"", "", "", "", "  .dot or .gv, .mmd or .mermaid, .svg, .png or .pdf (drawn by Graphviz)"},
+      {"--csp-trace=FILE", "CSP_TRACE", "trace", "(none)",
+       "write a Chrome/Perfetto trace of the run into FILE (.json): a track per process"},
+      {"--csp-trace-limit=N", "CSP_TRACE_LIMIT", "trace_limit", fmt::to_string(d.trace_limit),
+       "records a trace keeps per thread (the last ones), 100 to 100000000"},
       {"--csp-stats", "CSP_STATS", "stats", d.stats ? "true" : "false",
        "print a table of channels and processes (messages, waits, running time) at the end"},
       {"--csp-progress", "CSP_PROGRESS", "progress", d.progress ? "true" : "false",
@@ -152,6 +158,21 @@ void check_graph(std::string_view file, std::string_view source) {
   }
 }
 
+void check_trace(std::string_view file, std::string_view source) {
+  if (!is_trace_file(file)) {
+    throw bad_config(fmt::format("{}: '{}' is not a trace file; accepted: {}", source, file, accepted_trace));
+  }
+}
+
+std::size_t parse_trace_limit(std::string_view text, std::string_view source) {
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < min_trace_limit || n > max_trace_limit) {
+    throw bad_config(fmt::format("{}: '{}' is not a trace limit; accepted: {}", source, text, accepted_trace_limit));
+  }
+  return n;
+}
+
 bool parse_switch(std::string_view text, std::string_view source) {
   for (std::string_view yes : {"1", "true", "yes", "on"}) {
     if (text == yes) return true;
@@ -170,6 +191,11 @@ config resolve(pending p) {
     check_graph(p.graph.value, p.graph.from);
     p.cfg.graph = std::move(p.graph.value);
   }
+  if (!p.trace.value.empty()) {
+    check_trace(p.trace.value, p.trace.from);
+    p.cfg.trace = std::move(p.trace.value);
+  }
+  if (!p.trace_limit.value.empty()) p.cfg.trace_limit = parse_trace_limit(p.trace_limit.value, p.trace_limit.from);
   try {
     check_backend(p.cfg.backend);
   } catch (const config_error& e) {
@@ -203,6 +229,10 @@ const std::vector<std::string_view>& config::built_backends() {
 void config::validate() const {
   check_backend(backend);
   if (!graph.empty()) check_graph(graph, "graph");
+  if (!trace.empty()) check_trace(trace, "trace");
+  if (trace_limit < min_trace_limit || trace_limit > max_trace_limit) {
+    throw bad_config(fmt::format("trace_limit = {} is out of range; accepted: {}", trace_limit, accepted_trace_limit));
+  }
   if (threads < 1 || threads > max_threads) {
     throw bad_config(fmt::format("threads = {} is out of range; accepted: {}", threads, accepted_threads));
   }
@@ -230,7 +260,7 @@ config::environment config::environment::real() {
 }
 
 config config::parse(std::span<const std::string> argv, const environment& env, std::string* help_out) {
-  std::string backend_flag, threads_flag, graph_flag, config_flag;
+  std::string backend_flag, threads_flag, graph_flag, trace_flag, trace_limit_flag, config_flag;
   bool help = false, stats_flag = false, progress_flag = false;
   CLI::App app("csp");
   app.allow_extras();
@@ -238,6 +268,8 @@ config config::parse(std::span<const std::string> argv, const environment& env, 
   app.add_option("--csp-backend", backend_flag);
   app.add_option("--csp-threads", threads_flag);
   app.add_option("--csp-graph", graph_flag);
+  app.add_option("--csp-trace", trace_flag);
+  app.add_option("--csp-trace-limit", trace_limit_flag);
   app.add_flag("--csp-stats", stats_flag);
   app.add_flag("--csp-progress", progress_flag);
   app.add_option("--csp-config", config_flag);
@@ -291,6 +323,12 @@ config config::parse(std::span<const std::string> argv, const environment& env, 
   if (!threads_flag.empty()) p.threads = {threads_flag, "--csp-threads"};
   if (std::string g = variable("CSP_GRAPH"); !g.empty()) p.graph = {std::move(g), "environment variable CSP_GRAPH"};
   if (!graph_flag.empty()) p.graph = {graph_flag, "--csp-graph"};
+  if (std::string t = variable("CSP_TRACE"); !t.empty()) p.trace = {std::move(t), "environment variable CSP_TRACE"};
+  if (!trace_flag.empty()) p.trace = {trace_flag, "--csp-trace"};
+  if (std::string t = variable("CSP_TRACE_LIMIT"); !t.empty()) {
+    p.trace_limit = {std::move(t), "environment variable CSP_TRACE_LIMIT"};
+  }
+  if (!trace_limit_flag.empty()) p.trace_limit = {trace_limit_flag, "--csp-trace-limit"};
   if (std::string v = variable("CSP_STATS"); !v.empty()) p.stats = {std::move(v), "environment variable CSP_STATS"};
   if (stats_flag) p.stats = {"true", "--csp-stats"};
   if (std::string v = variable("CSP_PROGRESS"); !v.empty()) p.progress = {std::move(v), "environment variable CSP_PROGRESS"};

@@ -215,6 +215,17 @@ class file_reader {
           fail(v->source(), fmt::format("graph = '{}' is not a picture file; accepted: {}", file, accepted_graph));
         }
         p_.cfg.graph = std::move(file);
+      } else if (k->str() == "trace") {
+        const auto* s = v->as_string();
+        if (s == nullptr) wrong_type(*v, path, accepted_trace);
+        std::string file = doc_.restore(s->get());
+        if (!is_trace_file(file)) {
+          fail(v->source(), fmt::format("trace = '{}' is not a trace file; accepted: {}", file, accepted_trace));
+        }
+        p_.cfg.trace = std::move(file);
+      } else if (k->str() == "trace_limit") {
+        p_.cfg.trace_limit = static_cast<std::size_t>(
+            integer(*v, path, static_cast<std::int64_t>(min_trace_limit), static_cast<std::int64_t>(max_trace_limit), accepted_trace_limit));
       } else if (k->str() == "stats") {
         p_.cfg.stats = boolean(*v, path);
       } else if (k->str() == "progress") {
@@ -224,7 +235,7 @@ class file_reader {
       } else if (k->str() == "cuda") {
         read_cuda(table(*v, path, "a table with the keys require_device, batch, streams"));
       } else {
-        unknown(*k, path, "at the top level: backend, threads, graph, stats, progress, [mpi], [cuda]");
+        unknown(*k, path, "at the top level: backend, threads, graph, trace, trace_limit, stats, progress, [mpi], [cuda]");
       }
     }
   }

@@ -3,6 +3,7 @@
 // far, and the one way an error is made. Internal to the library; not installed.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,10 @@ inline constexpr std::string_view accepted_failure_timeout = "an integer from 10
 inline constexpr std::string_view accepted_graph =
     "a file name ending in .dot or .gv (Graphviz DOT), .mmd or .mermaid (Mermaid), or .svg, .png or .pdf (drawn by "
     "Graphviz)";
+inline constexpr std::string_view accepted_trace = "a file name ending in .json (Chrome/Perfetto trace)";
+inline constexpr std::size_t min_trace_limit = 100;
+inline constexpr std::size_t max_trace_limit = 100'000'000;
+inline constexpr std::string_view accepted_trace_limit = "an integer from 100 to 100000000 (records per thread)";
 inline constexpr std::string_view accepted_switch = "1, true, yes or on; 0, false, no or off";
 inline constexpr std::string_view accepted_ranks =
     "a rank (an integer from 0 to 2147483647) or a non-empty array of ranks";
@@ -42,7 +47,12 @@ struct pending {
   text_setting graph{};  // a variable's or a flag's; the file's is checked where it is read
   text_setting stats{};  // the variable's (the flag takes no value)
   text_setting progress{};  // likewise
+  text_setting trace{};        // a variable's or a flag's, like graph
+  text_setting trace_limit{};  // a variable's or a flag's
 };
+
+/// Whether `file` names a trace file (.json).
+bool is_trace_file(std::string_view file);
 
 // Defined in config.cpp.
 //

@@ -14,6 +14,7 @@
 #include <csp/detail/picture.hpp>
 #include <csp/detail/progress.hpp>
 #include <csp/detail/stats.hpp>
+#include <csp/detail/trace.hpp>
 
 #include <backends/thread/backend.hpp>
 #if CSP_HAVE_FIBER
@@ -51,12 +52,14 @@ void rethrow_failure(const detail::group& g) {
 // What a run shows of itself (docs/observability.md). --csp-graph: drawn as the run starts,
 // and again with the message counts and the sub-networks once it has ended, however it ended,
 // with a deadlock's wait-for graph beside it. --csp-stats: the table, printed to stderr at the
-// end. --csp-progress: the live line on stderr meanwhile. On a backend with several address
-// spaces, only the one that draws() shows them.
+// end. --csp-progress: the live line on stderr meanwhile. --csp-trace: every address space
+// records, the one that draws() writes the trace, of the parts the backend gathered. On a
+// backend with several address spaces, only the one that draws() shows them.
 class outputs {
  public:
   outputs(const config& cfg, const detail::backend& b)
       : graph_(b.draws() ? cfg.graph : std::string()),
+        trace_file_(b.draws() ? cfg.trace : std::string()),
         observe_(cfg.stats),
         stats_(cfg.stats && b.draws()),
         progress_(cfg.progress && b.draws()),
@@ -68,10 +71,16 @@ class outputs {
     if (!graph_.empty() && !std::ofstream(graph_, std::ios::app)) {
       throw config_error(fmt::format("graph: cannot write the picture '{}': {}", graph_, std::strerror(errno)));
     }
+    if (!trace_file_.empty() && !std::ofstream(trace_file_, std::ios::app)) {
+      throw config_error(fmt::format("trace: cannot write the trace '{}': {}", trace_file_, std::strerror(errno)));
+    }
+    if (!cfg.trace.empty()) tracer_ = std::make_unique<detail::tracer>(cfg.trace_limit);
+    trace_limit_ = cfg.trace_limit;
   }
 
   void at_start(detail::runtime& rt) {
     if (observe_) rt.observe();  // everywhere: the drawing address space may sum the figures
+    if (tracer_) rt.trace_into(*tracer_);  // likewise: it gathers the others' parts
     start_ = detail::clock::now();
     if (!graph_.empty()) draw(rt, false);
     if (progress_) line_ = std::make_unique<detail::progress_line>(rt, rt.groups().front()->name, true);
@@ -82,6 +91,7 @@ class outputs {
     if (line_) line_->stop();
     try {
       if (!graph_.empty()) draw(rt, true);
+      if (!trace_file_.empty()) write_trace(rt);
       if (stats_) print_stats(rt);
     } catch (const std::exception& e) {
       std::cerr << "csp: warning: " << e.what() << '\n';
@@ -121,6 +131,20 @@ class outputs {
     }
   }
 
+  void write_trace(const detail::runtime& rt) const {
+    const std::vector<detail::trace_part>* gathered = backend_.trace_parts();
+    const std::vector<detail::trace_part> parts = gathered != nullptr ? *gathered : std::vector{tracer_->part(rt.groups(), -1)};
+    detail::write_trace(parts, rt.groups().front()->name, where_, trace_file_);
+    std::uint64_t dropped = 0;
+    for (const detail::trace_part& p : parts) dropped += p.dropped;
+    if (dropped > 0) {
+      std::cerr << fmt::format(
+          "csp: the trace '{}' holds the end of the run only: {} older records were overwritten (it keeps {} per "
+          "thread; --csp-trace-limit raises that)\n",
+          trace_file_, dropped, trace_limit_);
+    }
+  }
+
   void print_stats(const detail::runtime& rt) const {
     const std::vector<detail::group*> groups = shown_groups(rt);
     const detail::run_figures* summed = backend_.figures();
@@ -128,8 +152,10 @@ class outputs {
     std::cerr << detail::stats_table(groups, top, where_, detail::clock::now() - start_) << std::flush;
   }
 
-  std::string graph_;
+  std::string graph_, trace_file_;
   bool observe_, stats_, progress_;
+  std::unique_ptr<detail::tracer> tracer_;  // --csp-trace: in every address space
+  std::size_t trace_limit_ = 0;
   std::unique_ptr<detail::progress_line> line_;
   const detail::backend& backend_;
   std::string where_;

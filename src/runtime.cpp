@@ -12,6 +12,7 @@
 #include <csp/detail/backend.hpp>
 #include <csp/parallel.hpp>
 #include <csp/detail/report.hpp>
+#include <csp/detail/trace.hpp>
 #include <csp/errors.hpp>
 
 namespace csp::detail {
@@ -98,7 +99,7 @@ bool park_in(waiter& w, const clock::time_point* deadline) {
 // channel's (a writer's or a reader's), an alt's is the process's own.
 void account(process_state& self, const waiter& w, clock::duration d) noexcept {
   self.times.waited += d;
-  if (w.entries.size() == 1) {
+  if (w.entries.size() == 1 && w.entries[0].channel != nullptr) {  // not sleep_for's lone timeout
     w.entries[0].channel->add_wait(w.entries[0].kind, d);
   } else if (w.entries.size() > 1) {
     self.times.in_alts += d;
@@ -109,10 +110,14 @@ void account(process_state& self, const waiter& w, clock::duration d) noexcept {
 
 bool wait(waiter& w, const clock::time_point* deadline) {
   process_state& self = *w.proc;
-  if (self.rt == nullptr || !self.rt->observing()) return park_in(w, deadline);
+  if (self.rt == nullptr || !self.rt->watched()) return park_in(w, deadline);
   const clock::time_point from = clock::now();
   const bool done = park_in(w, deadline);
-  account(self, w, clock::now() - from);
+  const clock::time_point to = clock::now();
+  if (self.rt->observing()) account(self, w, to - from);
+  if (tracer* t = self.rt->tracing()) {
+    t->parked(self, w, trace_ns(from), trace_ns(to));
+  }
   return done;
 }
 
@@ -220,6 +225,7 @@ void execute(process_state& p) noexcept {
   set_current(&p);
   const bool timed = p.rt != nullptr && p.rt->observing();
   if (timed) p.times.start = clock::now();
+  if (tracer* t = tracing(p)) t->started(p);
   try {
     try {
       p.body();
@@ -235,6 +241,7 @@ void execute(process_state& p) noexcept {
   }
   p.body = task{};  // releases what the body did not take: retires the ends it still holds
   if (timed) p.times.end = clock::now();
+  if (tracer* t = tracing(p)) t->ended(p);
   set_current(nullptr);
   p.rt->ended(p);
 }

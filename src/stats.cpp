@@ -89,17 +89,23 @@ run_figures figures_of(const group& top) {
   return f;
 }
 
-std::string stats_table(const std::vector<group*>& groups, const run_figures& top, const std::string& where,
-                        clock::duration wall) {
-  if (groups.empty()) return {};
-  // A sub-network's rows are named by the processes that ran it: "outer/inner_process".
-  std::map<const group*, std::string> prefix{{groups.front(), ""}};
+std::map<const group*, std::string> name_prefixes(const std::vector<group*>& groups) {
+  std::map<const group*, std::string> prefix;
+  if (groups.empty()) return prefix;
+  prefix[groups.front()] = "";
   for (const group* g : groups) {
     if (g == groups.front() || g->join.proc == nullptr) continue;
     const process_state& runner = *g->join.proc;
     const auto parent = prefix.find(runner.grp);
     prefix[g] = (parent == prefix.end() ? "" : parent->second) + runner.name + "/";
   }
+  return prefix;
+}
+
+std::string stats_table(const std::vector<group*>& groups, const run_figures& top, const std::string& where,
+                        clock::duration wall) {
+  if (groups.empty()) return {};
+  std::map<const group*, std::string> prefix = name_prefixes(groups);
   std::vector<std::vector<std::string>> channel_rows{
       {"channel", "type", "flavor", "messages", "bytes", "writers waited", "readers waited"}};
   std::vector<std::vector<std::string>> process_rows{{"process", "life", "running", "parked", "in alts", "running %"}};

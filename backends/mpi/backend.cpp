@@ -29,6 +29,7 @@
 #include <backends/mpi/watchdog.hpp>
 #include <csp/detail/picture.hpp>
 #include <csp/detail/stats.hpp>
+#include <csp/detail/trace.hpp>
 #include <channels/channel_core.hpp>
 #include <csp/errors.hpp>
 
@@ -103,6 +104,7 @@ class backend final : public detail::backend {
     }
   }
   const detail::run_figures* figures() const noexcept override { return gathered_ ? &*gathered_ : nullptr; }
+  const std::vector<detail::trace_part>* trace_parts() const noexcept override { return traced_ ? &*traced_ : nullptr; }
 
   void run(detail::runtime& rt, detail::group& top) override {
     MPI_Comm comm;
@@ -209,6 +211,7 @@ class backend final : public detail::backend {
       MPI_Reduce(numbers.data(), sums.data(), static_cast<int>(numbers.size()), MPI_UINT64_T, MPI_SUM, 0, comm);
       if (rank == 0) gathered_ = detail::run_figures::from_flat(sums, mine.channels.size(), mine.processes.size());
     }
+    gather_trace(comm, rt, rank, size, !error && eng.lost() < 0 && eng.finished());
     if (error) std::rethrow_exception(error);
     // The same outcome on every rank: the first failure rank 0 heard of.
     if (!eng.result().ok) {
@@ -217,6 +220,37 @@ class backend final : public detail::backend {
     } else {
       std::lock_guard lk(top.mu);
       top.first_error = nullptr;
+    }
+  }
+
+  // --csp-trace: every rank's part, to rank 0, when every rank is here (`all`); else rank 0's own.
+  void gather_trace(MPI_Comm comm, const detail::runtime& rt, int rank, int size, bool all) {
+    traced_.reset();
+    detail::tracer* t = rt.tracing();
+    if (t == nullptr) return;
+    if (!all) {
+      if (rank == 0) traced_.emplace(std::vector{t->part(rt.groups(), rank)});
+      return;
+    }
+    const std::vector<std::byte> mine = t->part(rt.groups(), rank).encode();
+    const int n = static_cast<int>(mine.size());
+    std::vector<int> sizes(static_cast<std::size_t>(size)), at(static_cast<std::size_t>(size));
+    MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, comm);
+    std::vector<std::byte> bytes;
+    if (rank == 0) {
+      std::size_t total = 0;
+      for (std::size_t r = 0; r < sizes.size(); ++r) {
+        at[r] = static_cast<int>(total);
+        total += static_cast<std::size_t>(sizes[r]);
+      }
+      bytes.resize(total);
+    }
+    MPI_Gatherv(mine.data(), n, MPI_BYTE, bytes.data(), sizes.data(), at.data(), MPI_BYTE, 0, comm);
+    if (rank != 0) return;
+    traced_.emplace();
+    for (std::size_t r = 0; r < sizes.size(); ++r) {
+      traced_->push_back(detail::trace_part::decode(std::span(bytes).subspan(static_cast<std::size_t>(at[r]),
+                                                                               static_cast<std::size_t>(sizes[r]))));
     }
   }
 
@@ -242,6 +276,7 @@ class backend final : public detail::backend {
   bool figures_wanted_;  // --csp-graph or --csp-stats: gather the figures at the end of a run
   int world_rank_ = 0, world_size_ = 1;
   std::optional<detail::run_figures> gathered_;  // rank 0: the top-level figures, summed over the ranks
+  std::optional<std::vector<detail::trace_part>> traced_;  // rank 0: every rank's part of the trace
   std::size_t live_ = 0;  // process fibers of this rank still running
   std::vector<std::unique_ptr<fiber::parker>> parkers_;
 };

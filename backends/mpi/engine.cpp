@@ -124,8 +124,12 @@ void channel_server::on_poison() {
 
 void channel_server::store(value_bytes value) {
   value.keep();
-  if (shape_.policy == channels::when_full::overwrite && buffer_.size() >= shape_.capacity) buffer_.pop_front();
+  if (shape_.policy == channels::when_full::overwrite && buffer_.size() >= shape_.capacity) {
+    buffer_.pop_front();
+    ++dropped_;
+  }
   buffer_.push_back(std::move(value));
+  ++entered_;
 }
 
 // Fires every offer of q with `why` (retired or poisoned). An alt's guard fires only through
@@ -146,11 +150,11 @@ void channel_server::fail_all(std::deque<offer>& q, status why) {
 
 // model/remote.pml: claim
 std::optional<bool> channel_server::claim(const offer& o, std::uint8_t flags, status result, std::uint64_t match,
-                                          value_bytes& value) {
-  if (o.rank == eng_.rank()) return eng_.claim_here(o.owner, o.guard, result, value, (flags & flag::final) != 0);
+                                          value_bytes& value, std::uint64_t seq) {
+  if (o.rank == eng_.rank()) return eng_.claim_here(o.owner, o.guard, result, value, (flags & flag::final) != 0, seq);
   eng_.send_value(o.rank,
                   header{.type = msg::claim, .kind = kind_bits(o.kind), .flags = flags, .result = result,
-                         .channel = id_, .guard = o.guard, .owner = o.owner, .match = match},
+                         .channel = id_, .guard = o.guard, .owner = o.owner, .match = match, .seq = seq},
                   value);
   return std::nullopt;
 }
@@ -193,8 +197,8 @@ void channel_server::advance(decision d) {
       if (static_cast<std::size_t>(d.claimed) == seq.size()) {
         // Every claim won. The last one completed its owner; complete the others.
         const offer* last = seq.empty() ? nullptr : seq.back();
-        if (last != &d.receiver) eng_.complete(d.receiver, status::ok, d.sender.value);
-        if (last != &d.sender) eng_.complete(d.sender, status::ok);
+        if (last != &d.receiver) eng_.complete(d.receiver, status::ok, d.sender.value, d.seq);
+        if (last != &d.sender) eng_.complete(d.sender, status::ok, d.seq);
         ++delivered_;
         return;
       }
@@ -204,7 +208,7 @@ void channel_server::advance(decision d) {
     }
     d.match = next_match_++;
     const std::optional<bool> yes =
-        claim(*target, static_cast<std::uint8_t>(final ? flag::final : 0), status::ok, d.match, *value);
+        claim(*target, static_cast<std::uint8_t>(final ? flag::final : 0), status::ok, d.match, *value, d.seq);
     if (!yes) {  // sent (with a copy of `value`): wait for the reply
       flight_ = std::move(d);
       return;
@@ -299,10 +303,11 @@ bool channel_server::step() {
   }
   if (buffered()) {
     if (!buffer_.empty() && !receivers_.empty()) {
-      decision d{.kind = decision::deliver, .receiver = std::move(receivers_.front())};
+      // C7: every value before the front was delivered or dropped.
+      decision d{.kind = decision::deliver, .receiver = std::move(receivers_.front()), .seq = delivered_ + dropped_ + 1};
       receivers_.pop_front();
       if (d.receiver.committed()) {
-        eng_.complete(d.receiver, status::ok, buffer_.front());
+        eng_.complete(d.receiver, status::ok, buffer_.front(), d.seq);
         buffer_.pop_front();
         ++delivered_;
       } else {
@@ -311,11 +316,11 @@ bool channel_server::step() {
       return true;
     }
     if (!senders_.empty() && room()) {
-      decision d{.kind = decision::accept, .sender = std::move(senders_.front())};
+      decision d{.kind = decision::accept, .sender = std::move(senders_.front()), .seq = entered_ + 1};
       senders_.pop_front();
       if (d.sender.committed()) {
         store(std::move(d.sender.value));
-        eng_.complete(d.sender, status::ok);
+        eng_.complete(d.sender, status::ok, d.seq);
       } else {
         advance(std::move(d));
       }
@@ -327,7 +332,7 @@ bool channel_server::step() {
   for (auto r = receivers_.begin(); r != receivers_.end(); ++r) {
     auto s = std::find_if(senders_.begin(), senders_.end(), [&](const offer& o) { return !o.same_owner(*r); });
     if (s == senders_.end()) continue;
-    decision d{.kind = decision::meet, .sender = std::move(*s), .receiver = std::move(*r)};
+    decision d{.kind = decision::meet, .sender = std::move(*s), .receiver = std::move(*r), .seq = delivered_ + 1};
     senders_.erase(s);
     receivers_.erase(r);
     advance(std::move(d));
@@ -633,17 +638,18 @@ std::span<std::byte> engine::receive_buffer(std::size_t size) {
 }
 
 // model/remote.pml: claim_here
-bool engine::claim_here(std::uint64_t owner, std::uint32_t guard, status result, value_bytes& value, bool final) {
+bool engine::claim_here(std::uint64_t owner, std::uint32_t guard, status result, value_bytes& value, bool final,
+                        std::uint64_t seq) {
   auto it = waiters_.find(owner);
   if (it == waiters_.end()) return false;  // E2: the episode is over
   detail::waiter& w = *it->second;
   if (!w.claim(static_cast<int>(guard))) return false;
-  if (final) complete_here(owner, result, value, false);
+  if (final) complete_here(owner, result, value, false, seq);
   return true;
 }
 
 // model/remote.pml: complete_here
-void engine::complete_here(std::uint64_t owner, status result, value_bytes& value, bool committed) {
+void engine::complete_here(std::uint64_t owner, status result, value_bytes& value, bool committed, std::uint64_t seq) {
   auto it = waiters_.find(owner);
   if (it == waiters_.end()) return;
   detail::waiter& w = *it->second;
@@ -655,6 +661,7 @@ void engine::complete_here(std::uint64_t owner, status result, value_bytes& valu
   }
   const int slot = w.slot.load(std::memory_order_relaxed);
   detail::wait_entry& e = w.entries[static_cast<std::size_t>(slot)];
+  e.seq = seq;
   if (result == status::ok && e.kind == detail::op_kind::recv) {
     try {
       value.deliver(e.channel->codec(), e.data);
@@ -667,11 +674,11 @@ void engine::complete_here(std::uint64_t owner, status result, value_bytes& valu
 }
 
 // model/remote.pml: complete
-void engine::complete(const offer& o, status result, value_bytes& value) {
-  if (o.rank == rank_) return complete_here(o.owner, result, value, o.committed());
+void engine::complete(const offer& o, status result, value_bytes& value, std::uint64_t seq) {
+  if (o.rank == rank_) return complete_here(o.owner, result, value, o.committed(), seq);
   header h{.type = msg::complete, .kind = kind_bits(o.kind),
            .flags = static_cast<std::uint8_t>(o.committed() ? flag::committed : 0), .result = result,
-           .guard = o.guard, .owner = o.owner};
+           .guard = o.guard, .owner = o.owner, .seq = seq};
   send_value(o.rank, h, value);
 }
 
@@ -704,7 +711,7 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
     case msg::claim_reply: home->on_claim_reply(h.match, h.result == status::ok); break;
     case msg::claim: {
       value_bytes value = value_of(h, payload, arrived);
-      const bool yes = claim_here(h.owner, h.guard, h.result, value, (h.flags & flag::final) != 0);
+      const bool yes = claim_here(h.owner, h.guard, h.result, value, (h.flags & flag::final) != 0, h.seq);
       if ((h.flags & flag::no_reply) == 0) {
         send(from, header{.type = msg::claim_reply, .result = yes ? status::ok : status::would_block,
                           .channel = h.channel, .match = h.match});
@@ -713,7 +720,7 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
     }
     case msg::complete: {
       value_bytes value = value_of(h, payload, arrived);
-      complete_here(h.owner, h.result, value, (h.flags & flag::committed) != 0);
+      complete_here(h.owner, h.result, value, (h.flags & flag::committed) != 0, h.seq);
       break;
     }
     case msg::failed:

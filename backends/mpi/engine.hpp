@@ -200,6 +200,7 @@ class channel_server {
     offer receiver{};
     int claimed = 0;           // meet: how many of its claims won (see advance)
     std::uint64_t match = 0;   // the claim in flight, 0 if none
+    std::uint64_t seq = 0;     // the number of the message it moves (channel_core.hpp, C7)
   };
 
   void pump();
@@ -213,7 +214,7 @@ class channel_server {
   /// Claims o's slot: on this rank at once (the result says whether the claim won), on
   /// another by a message whose reply comes to on_claim_reply with `match` (nullopt).
   std::optional<bool> claim(const offer& o, std::uint8_t flags, status result, std::uint64_t match,
-                            value_bytes& value);
+                            value_bytes& value, std::uint64_t seq = 0);
   /// Makes the next claim of d, or finishes it; returns with d in flight or decided.
   void advance(decision d);
   /// Goes on with d after its claim in flight was answered.
@@ -231,6 +232,8 @@ class channel_server {
   std::optional<decision> flight_;  // E3
   std::uint64_t next_match_ = 1;
   std::uint64_t delivered_ = 0;
+  std::uint64_t entered_ = 0;  // values that entered the buffer (channel_core.hpp, C7)
+  std::uint64_t dropped_ = 0;  // values an overwriting buffer dropped
 };
 
 /// How this rank's processes use one cross-rank channel (detail/remote.hpp).
@@ -325,14 +328,16 @@ class engine {
   channel_server* server(std::uint32_t id) noexcept;
   /// Claims the slot of waiter `owner` of this rank for `guard`; when `final`, also delivers
   /// `value` (a receive with result ok) and completes it with `result`. True if the claim won.
-  bool claim_here(std::uint64_t owner, std::uint32_t guard, status result, value_bytes& value, bool final);
-  /// Completes waiter `owner` of this rank (a single operation, or one claimed earlier).
-  void complete_here(std::uint64_t owner, status result, value_bytes& value, bool committed);
+  bool claim_here(std::uint64_t owner, std::uint32_t guard, status result, value_bytes& value, bool final,
+                  std::uint64_t seq = 0);
+  /// Completes waiter `owner` of this rank (a single operation, or one claimed earlier). `seq`:
+  /// the number of the message it sent or received, for the trace (channel_core.hpp, C7).
+  void complete_here(std::uint64_t owner, status result, value_bytes& value, bool committed, std::uint64_t seq = 0);
   /// complete_here on `rank`, by message when it is another.
-  void complete(const offer& o, status result, value_bytes& value);
-  void complete(const offer& o, status result) {
+  void complete(const offer& o, status result, value_bytes& value, std::uint64_t seq = 0);
+  void complete(const offer& o, status result, std::uint64_t seq = 0) {
     value_bytes none;
-    complete(o, result, none);
+    complete(o, result, none, seq);
   }
 
   /// The engine fiber's body: moves messages until the run is over everywhere, sleeping when

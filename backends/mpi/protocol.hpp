@@ -75,6 +75,7 @@ struct header {
   std::uint32_t size = 0;   // the payload's length in bytes (set by append)
   std::uint64_t owner = 0;  // the waiter's id on the owner's rank (detail::waiter::remote_id)
   std::uint64_t match = 0;  // the home's id of a claim in flight
+  std::uint64_t seq = 0;    // claim, complete: the message's number on its channel (--csp-trace)
 };
 static_assert(sizeof(header) % 8 == 0, "records keep every header and payload 8-aligned");
 

@@ -16,6 +16,8 @@
 //   ours fiber/1    csp::network on the fiber backend, 1 thread
 //   boost fiber/1   Boost.Fiber unbuffered_channel<long>, 4 fibers on one thread (round_robin)
 //   ours fiber/1 stats  ours fiber/1 with --csp-stats on (what timing every wait costs)
+//   ours fiber/1 trace  ours fiber/1 with --csp-trace on, 1000 records per thread (what
+//                       recording costs; the small ring keeps the file written at the end small)
 //   ours thread     csp::network on the thread backend (4 OS threads)
 //   condvar thread  4 std::threads, mutex + condition_variable rendezvous channels
 //   ours fiber/2    csp::network on the fiber backend, 2 threads
@@ -24,6 +26,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <string>
 #include <iostream>
 
 #include <csp/csp.hpp>
@@ -50,10 +54,10 @@ double ours(const csp::config& cfg, long loops) {
   return commstime(net, loops, [&] { csp::run(net, cfg); });
 }
 
-/// ours(), with --csp-stats on (every process times its life and its waits); the table it
-/// prints at the end goes to /dev/null.
-double ours_with_stats(csp::config cfg, long loops) {
-  cfg.stats = true;
+/// ours(), with stderr sent to /dev/null meanwhile: for --csp-stats (every process times its
+/// life and its waits, and a table is printed at the end) and --csp-trace (every process
+/// records its waits and messages, and says at the end that its ring wrapped).
+double ours_quietly(const csp::config& cfg, long loops) {
   std::fflush(stderr);
   std::cerr.flush();
   const int saved = dup(STDERR_FILENO);
@@ -86,15 +90,22 @@ int main(int argc, char** argv) {
   csp_bench::suite s("commstime", "ns per communication");
   s.contender("ours fiber/1", [&] { return ours({.backend = "fiber", .threads = 1}, fiber_loops); });
   s.contender("boost fiber/1", [&] { return peer(fiber_net<bf::unbuffered_channel>(1), fiber_loops); });
-  s.contender("ours fiber/1 stats", [&] { return ours_with_stats({.backend = "fiber", .threads = 1}, fiber_loops); });
+  s.contender("ours fiber/1 stats", [&] { return ours_quietly({.backend = "fiber", .threads = 1, .stats = true}, fiber_loops); });
+  const std::string trace = (std::filesystem::temp_directory_path() / ("commstime." + std::to_string(getpid()) + ".json")).string();
+  s.contender("ours fiber/1 trace", [&] {
+    return ours_quietly({.backend = "fiber", .threads = 1, .trace = trace, .trace_limit = 1000}, fiber_loops);
+  });
   s.contender("ours thread", [&] { return ours({.backend = "thread", .threads = 1}, thread_loops); });
   s.contender("condvar thread", [&] { return peer(csp_bench::thread_net(), thread_loops); });
   s.contender("ours fiber/2", [&] { return ours({.backend = "fiber", .threads = 2}, fiber2_loops); });
   s.contender("boost fiber/2", [&] { return peer(fiber_net<bf::unbuffered_channel>(2), fiber2_loops); });
   s.compare("ours fiber/1", "boost fiber/1", 0.5);
   s.compare("ours fiber/1 stats", "ours fiber/1", std::nullopt);
+  s.compare("ours fiber/1 trace", "ours fiber/1", std::nullopt);
   s.compare("ours thread", "condvar thread", std::nullopt);
   s.compare("ours fiber/2", "boost fiber/2", std::nullopt);
   s.compare("ours fiber/2", "boost fiber/1", 1.0);
-  return s.run(f);
+  const int rc = s.run(f);
+  std::filesystem::remove(trace);
+  return rc;
 }

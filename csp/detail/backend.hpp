@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include <csp/detail/runtime.hpp>
 
@@ -11,6 +12,7 @@ namespace csp::detail {
 
 struct picture;
 struct run_figures;
+struct trace_part;
 
 class backend {
  public:
@@ -49,6 +51,9 @@ class backend {
   /// --csp-stats (stats.hpp), after run(): the top-level figures summed over every address
   /// space where this one draws, or null to use this address space's own.
   virtual const run_figures* figures() const noexcept { return nullptr; }
+  /// --csp-trace (trace.hpp), after run(): every address space's part of the trace, gathered
+  /// where this one draws, or null to use this address space's own.
+  virtual const std::vector<trace_part>* trace_parts() const noexcept { return nullptr; }
 };
 
 /// Runs one process's body on the calling thread or fiber: sets current(), turns its end into

@@ -4,6 +4,7 @@
 
 #include <channels/channel_core.hpp>
 #include <csp/detail/runtime.hpp>
+#include <csp/detail/trace.hpp>
 
 namespace csp::detail {
 
@@ -17,11 +18,16 @@ inline status operate(channels::channel_core& c, wait_entry& e) {
   w.entries = {&e, 1};
   e.owner = &w;
   e.channel = &c;
+  tracer* const traced = tracing(*w.proc);  // null unless --csp-trace
+  const std::int64_t began = traced != nullptr ? trace_now() : 0;
   detail::remote_port* port = c.remote();
-  const status s = port == nullptr ? c.attempt(e, /*enlist=*/true) : port->attempt(e, /*enlist=*/true);
-  if (s != status::would_block) return s;
-  wait(w, nullptr);
-  return w.result;
+  status s = port == nullptr ? c.attempt(e, /*enlist=*/true) : port->attempt(e, /*enlist=*/true);
+  if (s == status::would_block) {
+    wait(w, nullptr);
+    s = w.result;
+  }
+  if (traced != nullptr && s == status::ok) traced->communicated(*w.proc, e, began);
+  return s;
 }
 
 /// Completes `e` on `c` only if that needs no waiting.
@@ -29,8 +35,13 @@ inline status try_operate(channels::channel_core& c, wait_entry& e) {
   waiter w;  // never linked: it only identifies this operation to claim_partner
   e.owner = &w;
   e.channel = &c;
-  if (detail::remote_port* port = c.remote()) return port->try_attempt(e);
-  return c.attempt(e, /*enlist=*/false);
+  const process_state& self = current();
+  tracer* const traced = tracing(self);
+  const std::int64_t began = traced != nullptr ? trace_now() : 0;
+  detail::remote_port* port = c.remote();
+  const status s = port != nullptr ? port->try_attempt(e) : c.attempt(e, /*enlist=*/false);
+  if (traced != nullptr && s == status::ok) traced->communicated(self, e, began);
+  return s;
 }
 
 }  // namespace csp::detail

@@ -42,6 +42,7 @@ namespace csp::detail {
 
 class runtime;
 struct group;
+class tracer;
 
 /// A channel end a process was given at spawn: for the wait-for graph and poison propagation.
 struct end_ref {
@@ -116,8 +117,20 @@ class runtime {
   void release() noexcept { add_active(-1); }
   /// --csp-stats: processes time their lives and waits (stats.hpp). Set before any process
   /// starts, never changed after; off, it costs each wait and each process one test.
-  void observe() noexcept { observing_ = true; }
+  void observe() noexcept {
+    observing_ = true;
+    watched_ = true;
+  }
   bool observing() const noexcept { return observing_; }
+  /// --csp-trace: processes record what they do into `t` (trace.hpp), which outlives the run.
+  /// Set before any process starts, never changed after.
+  void trace_into(tracer& t) noexcept {
+    tracer_ = &t;
+    watched_ = true;
+  }
+  tracer* tracing() const noexcept { return tracer_; }
+  /// Whether waits and lives are timed: observing() or tracing(). The one test a wait makes.
+  bool watched() const noexcept { return watched_; }
   /// Processes started and not yet ended, right now (--csp-progress).
   long live() const noexcept { return live_.load(std::memory_order_relaxed); }
   /// Processes neither ended nor in an untimed wait, right now (a hint: parkers use it to
@@ -162,7 +175,9 @@ class runtime {
   std::atomic<long> active_{0};
   std::atomic<long> live_{0};
   bool exclusive_ = false;  // set before any process starts, never changed after
-  bool observing_ = false;  // likewise
+  bool observing_ = false;  // likewise, as are tracer_ and watched_
+  bool watched_ = false;
+  tracer* tracer_ = nullptr;
   mutable std::mutex mu_;  // guards groups_
   std::vector<std::unique_ptr<group>> groups_;  // the top-level group first
 };

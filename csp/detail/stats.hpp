@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ struct run_figures {
 
 /// What this address space saw of `top`'s processes and channels.
 run_figures figures_of(const group& top);
+
+/// What names a sub-network's processes in tables and traces: the processes that ran it, as
+/// "outer/inner/" (then the process's own name); "" for the top-level group (groups.front()).
+std::map<const group*, std::string> name_prefixes(const std::vector<group*>& groups);
 
 /// The table for the run of `groups` (top-level first): the top-level network from `top`
 /// (figures_of, or a backend's sums), then the sub-networks as this address space saw them.

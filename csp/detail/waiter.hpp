@@ -61,6 +61,9 @@ struct wait_entry {
   int index = 0;         // the slot value that selects this entry (its guard index)
   op_kind kind = op_kind::recv;
   bool linked = false;   // guarded by the channel's lock
+  /// The number its channel gave the message this entry sent or received (trace.hpp): written
+  /// with the value, by whoever moves it (I2).
+  std::uint64_t seq = 0;
   wait_entry* prev = nullptr;
   wait_entry* next = nullptr;
 };

@@ -7,11 +7,7 @@
 // over the ranks; a sub-network ran inside one rank's process and is drawn as that process.
 // The cases check the file on rank 0 (OMPI_COMM_WORLD_RANK, which mpirun sets), where the
 // processes' ranks are taken off their labels and checked against the placement.
-#include <unistd.h>
-
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -20,6 +16,7 @@
 
 #include "conformance/conformance.hpp"
 #include "support/dot.hpp"
+#include "support/outputs.hpp"
 
 namespace {
 
@@ -27,46 +24,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
-/// A picture file of this case, backend configuration and process ("NAME.PID.dot"), and the
-/// deadlock graph beside it ("NAME.PID.deadlock.dot"): neither there at first, both removed
-/// at the end.
-struct picture_file {
-  explicit picture_file(const std::string& extension) {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string(info->name()) + "." + std::to_string(getpid());
-    for (char& c : name) {
-      if (c == '/') c = '_';
-    }
-    const std::filesystem::path stem = std::filesystem::path(::testing::TempDir()) / name;
-    path = stem.string() + "." + extension;
-    beside = stem.string() + ".deadlock.dot";
-    remove();
-  }
-  ~picture_file() { remove(); }
-  void remove() const {
-    std::filesystem::remove(path);
-    std::filesystem::remove(beside);
-  }
-  std::string path, beside;
-};
-
-std::string read_all(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-/// Whether this address space is the one that draws: rank 0 under mpirun, else the only one.
-bool draws_here() {
-  const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
-  return rank == nullptr || std::string(rank) == "0";
-}
-
 /// The picture in `path`. On mpi, each process's label ends with its rank ("count\nrank 1"):
 /// that line is checked (a rank of the run) and taken off, so that cases compare names.
 csp_test::dot_graph read_graph(const std::string& path, bool mpi) {
-  csp_test::dot_graph g = csp_test::parse_dot(read_all(path));
+  csp_test::dot_graph g = csp_test::parse_dot(csp_test::read_all(path));
   if (!mpi) return g;
   for (auto& n : g.nodes) {
     if (n.id.starts_with("c")) continue;  // a channel
@@ -87,10 +48,10 @@ csp_test::dot_graph read_graph(const std::string& path, bool mpi) {
 /// Runs `net` drawn into a .dot file of this case; the picture, where this address space
 /// draws it.
 std::optional<csp_test::dot_graph> run_and_read(csp::network& net, csp::config cfg) {
-  const picture_file file("dot");
+  const csp_test::output_file file("dot");
   cfg.graph = file.path;
   EXPECT_EQ(csp::run(net, cfg), 0);
-  if (!draws_here()) return std::nullopt;
+  if (!csp_test::draws_here()) return std::nullopt;
   return read_graph(cfg.graph, cfg.backend == "mpi");
 }
 
@@ -220,10 +181,10 @@ TEST_P(conformance, graph_is_drawn_when_the_run_fails) {
     }
   }, numbers.reader());
   csp::config cfg = config();
-  const picture_file file("dot");
+  const csp_test::output_file file("dot");
   cfg.graph = file.path;
   EXPECT_THROW(csp::run(net, cfg), csp::process_error);
-  if (!draws_here()) return;
+  if (!csp_test::draws_here()) return;
 
   const csp_test::dot_graph g = read_graph(cfg.graph, on_mpi());
   EXPECT_THAT(g.edges_between("count", "picky"), ElementsAre("numbers\nlong, rendezvous\n3 messages"));
@@ -238,12 +199,12 @@ TEST_P(conformance, graph_in_mermaid_has_the_same_processes_and_channels) {
   net.spawn("square", square, numbers.reader(), squares.writer());
   net.spawn("sink", drain, squares.reader());
   csp::config cfg = config();
-  const picture_file file("mmd");
+  const csp_test::output_file file("mmd");
   cfg.graph = file.path;
   ASSERT_EQ(csp::run(net, cfg), 0);
-  if (!draws_here()) return;
+  if (!csp_test::draws_here()) return;
 
-  const std::string text = read_all(cfg.graph);
+  const std::string text = csp_test::read_all(cfg.graph);
   EXPECT_THAT(text, HasSubstr("flowchart LR\n"));
   if (on_mpi()) {
     EXPECT_THAT(text, HasSubstr("  p0[\"count<br/>rank "));
@@ -314,14 +275,14 @@ TEST_P(conformance, deadlock_graph_draws_the_wait_for_cycle_in_red) {
 TEST_P(conformance, deadlock_graph_is_written_beside_the_network_picture) {
   csp::network net("ring");
   csp::config cfg = config();
-  const picture_file file("dot");
+  const csp_test::output_file file("dot");
   cfg.graph = file.path;
   const std::string graph = deadlock_graph_of(net, cfg);
-  if (!draws_here()) return;
+  if (!csp_test::draws_here()) return;
   EXPECT_FALSE(graph.empty());
-  EXPECT_EQ(read_all(file.beside), graph);
+  EXPECT_EQ(csp_test::read_all(file.beside), graph);
   // The network's own picture is there too, with the counts of the messages that did move.
-  EXPECT_THAT(read_all(cfg.graph), HasSubstr("label=\"to_carol\\nint, rendezvous\\n0 messages\""));
+  EXPECT_THAT(csp_test::read_all(cfg.graph), HasSubstr("label=\"to_carol\\nint, rendezvous\\n0 messages\""));
 }
 
 namespace {
@@ -354,7 +315,7 @@ std::optional<std::string> run_for_stats(csp::network& net, csp::config cfg) {
   }
   std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(rc, 0);
-  if (!draws_here()) return std::nullopt;
+  if (!csp_test::draws_here()) return std::nullopt;
   return err;
 }
 

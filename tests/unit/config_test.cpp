@@ -390,7 +390,7 @@ TEST_F(config_test, unknown_top_level_key_names_key_file_and_line) {
   const std::string msg = toml_error("backend = \"thread\"\n\nthreds = 2\n");
   EXPECT_THAT(msg, HasSubstr("test.toml:3:1"));
   EXPECT_THAT(msg, HasSubstr("unknown key 'threds'"));
-  EXPECT_THAT(msg, HasSubstr("backend, threads, graph, stats, progress, [mpi], [cuda]"));
+  EXPECT_THAT(msg, HasSubstr("backend, threads, graph, trace, trace_limit, stats, progress, [mpi], [cuda]"));
 }
 
 TEST_F(config_test, unknown_section_is_an_unknown_key) {
@@ -614,6 +614,48 @@ TEST_F(config_test, a_graph_file_that_csp_cannot_draw_is_an_error_naming_where_i
   csp::config c;
   c.graph = "picture.bmp";
   EXPECT_THAT(error_in([&] { c.validate(); }), HasSubstr("graph: 'picture.bmp' is not a picture file"));
+}
+
+// --csp-trace, CSP_TRACE and the file's `trace`; --csp-trace-limit, CSP_TRACE_LIMIT and the
+// file's `trace_limit`: the same order of sources, and errors that name the one that was wrong.
+TEST_F(config_test, trace_and_its_limit_come_from_the_file_the_variable_or_the_flag) {
+  fake_environment env;
+  EXPECT_EQ(parse({"prog"}, env).trace, "");
+  EXPECT_EQ(parse({"prog"}, env).trace_limit, 100000u);
+  env.files["a.toml"] = "trace = \"from_file.json\"\ntrace_limit = 500\n";
+  env.variables["CSP_CONFIG"] = "a.toml";
+  EXPECT_EQ(parse({"prog"}, env).trace, "from_file.json");
+  EXPECT_EQ(parse({"prog"}, env).trace_limit, 500u);
+  env.variables["CSP_TRACE"] = "from_variable.json";
+  env.variables["CSP_TRACE_LIMIT"] = "1000";
+  EXPECT_EQ(parse({"prog"}, env).trace, "from_variable.json");
+  EXPECT_EQ(parse({"prog"}, env).trace_limit, 1000u);
+  const csp::config c = parse({"prog", "--csp-trace=from_flag.json", "--csp-trace-limit=100"}, env);
+  EXPECT_EQ(c.trace, "from_flag.json");
+  EXPECT_EQ(c.trace_limit, 100u);
+}
+
+TEST_F(config_test, a_bad_trace_file_or_limit_is_an_error_naming_where_it_came_from) {
+  fake_environment env;
+  EXPECT_THAT(error_in([&] { parse({"prog", "--csp-trace=run.svg"}, env); }),
+              HasSubstr("--csp-trace: 'run.svg' is not a trace file; accepted: a file name ending in .json"));
+  env.variables["CSP_TRACE_LIMIT"] = "99";
+  EXPECT_THAT(error_in([&] { parse({"prog"}, env); }),
+              HasSubstr("environment variable CSP_TRACE_LIMIT: '99' is not a trace limit; accepted: an integer from 100"));
+  EXPECT_EQ(parse({"prog", "--csp-trace-limit=100000000"}, env).trace_limit, 100000000u);  // the flag replaces it
+  EXPECT_THAT(error_in([&] { parse({"prog", "--csp-trace-limit=1e6"}, {}); }),
+              HasSubstr("--csp-trace-limit: '1e6' is not a trace limit"));
+  expect_toml_errors({
+      {"trace = \"run\"\n", "test.toml:1:9", "trace = 'run' is not a trace file; accepted: a file name ending in .json"},
+      {"trace_limit = 100000001\n", "test.toml:1:15", "trace_limit = 100000001 is out of range; accepted: an integer"},
+      {"trace_limit = \"big\"\n", "test.toml:1:15", "trace_limit is a string; accepted: an integer from 100"},
+  });
+  csp::config c;
+  c.trace = "trace.txt";
+  EXPECT_THAT(error_in([&] { c.validate(); }), HasSubstr("trace: 'trace.txt' is not a trace file"));
+  c.trace = "trace.json";
+  c.trace_limit = 5;
+  EXPECT_THAT(error_in([&] { c.validate(); }), HasSubstr("trace_limit = 5 is out of range"));
 }
 
 // --csp-stats, CSP_STATS (a switch: 1/true/yes/on or 0/false/no/off) and the file's `stats`.
