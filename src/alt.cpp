@@ -140,11 +140,14 @@ fired select_engine(std::span<guard_desc> guards, std::span<wait_entry> entries,
   waiter w;
   w.proc = &current();
   tracer* const traced = tracing(*w.proc);  // null unless --csp-trace
-  const std::int64_t began = traced != nullptr ? trace_now() : 0;
+  if (traced != nullptr) w.began = clock::now();
+  const clock::time_point began = w.began;  // wait() clears w.began
   const fired f = select_guards(w, guards, entries, start);
   if (traced != nullptr && f.result == status::ok && f.index < guards.size() &&
       guards[f.index].kind == guard_kind::channel) {
-    traced->communicated(*w.proc, entries[f.index], began);
+    // The message may have moved after the last wait (a select that went round again), so
+    // its receiving end is now, not w.woke.
+    traced->communicated(*w.proc, entries[f.index], began, {});
   }
   return f;
 }

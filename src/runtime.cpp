@@ -111,9 +111,11 @@ void account(process_state& self, const waiter& w, clock::duration d) noexcept {
 bool wait(waiter& w, const clock::time_point* deadline) {
   process_state& self = *w.proc;
   if (self.rt == nullptr || !self.rt->watched()) return park_in(w, deadline);
-  const clock::time_point from = clock::now();
+  const clock::time_point from = w.began != clock::time_point{} ? w.began : clock::now();
+  w.began = {};  // a later wait of the same operation (an alt that selects again) starts anew
   const bool done = park_in(w, deadline);
   const clock::time_point to = clock::now();
+  w.woke = to;
   if (self.rt->observing()) account(self, w, to - from);
   if (tracer* t = self.rt->tracing()) {
     t->parked(self, w, trace_ns(from), trace_ns(to));

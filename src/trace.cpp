@@ -42,7 +42,7 @@ struct tracer::ring {
       }
     }
     records[next] = r;
-    next = (next + 1) % limit;
+    if (++next == limit) next = 0;
     ++dropped;
   }
   bool wrapped() const noexcept { return dropped > 0; }
@@ -101,13 +101,17 @@ void tracer::parked(const process_state& p, const waiter& w, std::int64_t from, 
   record(r);
 }
 
-void tracer::communicated(const process_state& p, const wait_entry& e, std::int64_t began) noexcept {
+void tracer::communicated(const process_state& p, const wait_entry& e, clock::time_point began,
+                          clock::time_point woke) noexcept {
   const bool sent = e.kind == op_kind::send;
-  const std::int64_t now = trace_now();
+  const bool waited = woke != clock::time_point{};
+  // One clock read at most: a send's record is stamped when it woke, or when it began (the
+  // attempt's few dozen nanoseconds earlier than appended, which the window's cutoff can bear).
+  const std::int64_t at = sent ? trace_ns(began) : trace_ns(waited ? woke : clock::now());
   record({.type = sent ? trace_record::what::sent : trace_record::what::received,
           .side = e.kind,
-          .at = sent ? began : now,
-          .until = now,
+          .at = at,
+          .until = sent && waited ? trace_ns(woke) : at,
           .proc = &p,
           .channel = e.channel->serial(),
           .seq = e.seq});

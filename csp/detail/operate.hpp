@@ -19,14 +19,15 @@ inline status operate(channels::channel_core& c, wait_entry& e) {
   e.owner = &w;
   e.channel = &c;
   tracer* const traced = tracing(*w.proc);  // null unless --csp-trace
-  const std::int64_t began = traced != nullptr ? trace_now() : 0;
+  if (traced != nullptr) w.began = clock::now();
+  const clock::time_point began = w.began;  // wait() clears w.began
   detail::remote_port* port = c.remote();
   status s = port == nullptr ? c.attempt(e, /*enlist=*/true) : port->attempt(e, /*enlist=*/true);
   if (s == status::would_block) {
     wait(w, nullptr);
     s = w.result;
   }
-  if (traced != nullptr && s == status::ok) traced->communicated(*w.proc, e, began);
+  if (traced != nullptr && s == status::ok) traced->communicated(*w.proc, e, began, w.woke);
   return s;
 }
 
@@ -37,10 +38,10 @@ inline status try_operate(channels::channel_core& c, wait_entry& e) {
   e.channel = &c;
   const process_state& self = current();
   tracer* const traced = tracing(self);
-  const std::int64_t began = traced != nullptr ? trace_now() : 0;
+  const clock::time_point began = traced != nullptr ? clock::now() : clock::time_point{};
   detail::remote_port* port = c.remote();
   const status s = port != nullptr ? port->try_attempt(e) : c.attempt(e, /*enlist=*/false);
-  if (traced != nullptr && s == status::ok) traced->communicated(self, e, began);
+  if (traced != nullptr && s == status::ok) traced->communicated(self, e, began, {});
   return s;
 }
 

@@ -123,8 +123,11 @@ class tracer {
   void ended(const process_state& p) noexcept { record({.type = trace_record::what::ended, .at = trace_now(), .proc = &p}); }
   /// `p` was parked in `w` from `from` to `to`.
   void parked(const process_state& p, const waiter& w, std::int64_t from, std::int64_t to) noexcept;
-  /// `p` completed `e` with ok: a send that began at `began`, or a receive that returns now.
-  void communicated(const process_state& p, const wait_entry& e, std::int64_t began) noexcept;
+  /// `p` completed `e` with ok: an operation that began at `began` and, if it waited, woke at
+  /// `woke` (else zero). A send's end of the flow is `began`; a receive's is `woke`, or now
+  /// when it did not wait (the value may have moved after `began`).
+  void communicated(const process_state& p, const wait_entry& e, clock::time_point began,
+                    clock::time_point woke) noexcept;
 
   /// Turns what every thread recorded of the run of `groups` (the top-level group first)
   /// into a part. Call after every process has ended. `rank` names the address space.

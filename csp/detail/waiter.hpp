@@ -84,6 +84,9 @@ struct waiter {
   std::span<wait_entry> entries;     // for the deadlock report
   const group* joining = nullptr;    // for a process waiting for its sub-network to end
   std::uint64_t remote_id = 0;       // a remote port's name for this episode (detail/remote.hpp)
+  /// --csp-trace (trace.hpp), owner only: when the operation began, which the next wait() takes
+  /// as its start (and clears), and when the last wait() returned; zero where not known.
+  clock::time_point began{}, woke{};
 
   // model/alt.pml: claim (one atomic step there, one CAS here)
   bool claim(int index) noexcept {
