@@ -14,9 +14,11 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include <channels/channel_core.hpp>
+#include <csp/codec.hpp>
 #include <csp/errors.hpp>
 
 extern char** environ;
@@ -92,6 +94,110 @@ picture picture_of(const std::vector<group*>& groups, bool counts) {
     }
   }
   return pic;
+}
+
+namespace {
+
+using wire_picture =
+    std::tuple<std::string, std::string, std::vector<std::tuple<std::string, int, int, int>>,
+               std::vector<std::tuple<std::string, std::string, int>>,
+               std::vector<std::tuple<std::string, std::string, std::string, std::optional<std::uint64_t>, std::vector<int>,
+                                      std::vector<int>>>>;
+
+}  // namespace
+
+std::vector<std::byte> encode_picture(const picture& p) {
+  wire_picture w{p.network, p.where, {}, {}, {}};
+  for (const auto& x : p.processes) std::get<2>(w).emplace_back(x.name, x.rank, x.cluster, x.runs);
+  for (const auto& c : p.clusters) std::get<3>(w).emplace_back(c.name, c.network, c.parent);
+  for (const auto& c : p.channels) std::get<4>(w).emplace_back(c.name, c.type, c.flavor, c.messages, c.writers, c.readers);
+  return csp::encode(w);
+}
+
+picture decode_picture(std::span<const std::byte> bytes) {
+  auto [network, where, processes, clusters, channels] = csp::decode<wire_picture>(bytes);
+  picture p{.network = std::move(network), .where = std::move(where)};
+  for (auto& [name, rank, cluster, runs] : processes) p.processes.push_back({std::move(name), rank, cluster, runs});
+  for (auto& [name, net, parent] : clusters) p.clusters.push_back({std::move(name), std::move(net), parent});
+  for (auto& [name, type, flavor, messages, writers, readers] : channels) {
+    p.channels.push_back({std::move(name), std::move(type), std::move(flavor), messages, std::move(writers), std::move(readers)});
+  }
+  // Indices that point nowhere would make a drawing read out of bounds: bytes from elsewhere
+  // are checked like any input.
+  const auto n = static_cast<int>(p.processes.size());
+  const auto k = static_cast<int>(p.clusters.size());
+  auto bad = [&](int i, int size) { return i < -1 || i >= size; };
+  for (const auto& x : p.processes) {
+    if (bad(x.cluster, k)) throw csp::codec_error("csp::detail::picture", "a process is in a cluster the picture does not have");
+  }
+  for (const auto& c : p.clusters) {
+    if (bad(c.parent, k)) throw csp::codec_error("csp::detail::picture", "a cluster has a parent the picture does not have");
+  }
+  for (const auto& c : p.channels) {
+    for (const std::vector<int>* side : {&c.writers, &c.readers}) {
+      for (int i : *side) {
+        if (i < 0 || i >= n) throw csp::codec_error("csp::detail::picture", "a channel has an end at a process the picture does not have");
+      }
+    }
+  }
+  return p;
+}
+
+void add_sub_networks(picture& into, const picture& from, std::size_t top_processes, std::size_t top_channels,
+                      int rank) {
+  const std::size_t tp = std::min({top_processes, into.processes.size(), from.processes.size()});
+  const std::size_t tc = std::min({top_channels, into.channels.size(), from.channels.size()});
+  const auto cluster_base = static_cast<int>(into.clusters.size());
+  std::vector<int> index(from.processes.size());
+  for (std::size_t i = 0; i < from.processes.size(); ++i) {
+    if (i < tp) {
+      index[i] = static_cast<int>(i);
+      continue;
+    }
+    picture::process x = from.processes[i];
+    x.rank = rank;
+    if (x.cluster >= 0) x.cluster += cluster_base;
+    index[i] = static_cast<int>(into.processes.size());
+    into.processes.push_back(std::move(x));
+  }
+  for (picture::cluster c : from.clusters) {
+    if (c.parent >= 0) c.parent += cluster_base;
+    into.clusters.push_back(std::move(c));
+  }
+  auto mapped = [&](const std::vector<int>& ends) {
+    std::vector<int> out;
+    for (int i : ends) out.push_back(index[static_cast<std::size_t>(i)]);
+    return out;
+  };
+  for (std::size_t i = 0; i < tp; ++i) {
+    if (from.processes[i].runs == 0) continue;
+    // A top-level process that ran sub-networks there: its ends are where `from` draws them.
+    into.processes[i].runs += from.processes[i].runs;
+    const int me = static_cast<int>(i);
+    for (std::size_t c = 0; c < tc; ++c) {
+      for (auto side : {&picture::channel::writers, &picture::channel::readers}) {
+        std::vector<int>& ends = into.channels[c].*side;
+        const std::vector<int>& there = from.channels[c].*side;
+        const bool keeps = std::find(there.begin(), there.end(), me) != there.end();
+        if (!keeps) std::erase(ends, me);
+      }
+    }
+  }
+  for (std::size_t c = 0; c < from.channels.size(); ++c) {
+    const picture::channel& ch = from.channels[c];
+    if (c < tc) {  // a top-level channel: the ends the sub-networks' processes hold
+      for (auto side : {&picture::channel::writers, &picture::channel::readers}) {
+        for (int i : ch.*side) {
+          if (static_cast<std::size_t>(i) >= tp) (into.channels[c].*side).push_back(index[static_cast<std::size_t>(i)]);
+        }
+      }
+      continue;
+    }
+    picture::channel copy = ch;
+    copy.writers = mapped(ch.writers);
+    copy.readers = mapped(ch.readers);
+    into.channels.push_back(std::move(copy));
+  }
 }
 
 namespace {

@@ -99,15 +99,8 @@ class outputs {
   }
 
  private:
-  // The groups shown: the top-level one first, and the sub-networks where the backend sees them.
-  std::vector<detail::group*> shown_groups(const detail::runtime& rt) const {
-    std::vector<detail::group*> groups = rt.groups();
-    if (!backend_.draws_sub_networks()) groups.resize(1);
-    return groups;
-  }
-
   void draw(const detail::runtime& rt, bool counts) const {
-    const std::vector<detail::group*> groups = shown_groups(rt);
+    const std::vector<detail::group*> groups = rt.groups();
     detail::picture p = detail::picture_of(groups, counts);
     p.where = where_;
     backend_.annotate(p, *groups.front());
@@ -146,8 +139,10 @@ class outputs {
   }
 
   void print_stats(const detail::runtime& rt) const {
-    const std::vector<detail::group*> groups = shown_groups(rt);
+    std::vector<detail::group*> groups = rt.groups();
     const detail::run_figures* summed = backend_.figures();
+    // Figures summed over address spaces are the top-level network's: a sub-network ran in one.
+    if (summed != nullptr) groups.resize(1);
     const detail::run_figures top = summed != nullptr ? *summed : detail::figures_of(*groups.front());
     std::cerr << detail::stats_table(groups, top, where_, detail::clock::now() - start_) << std::flush;
   }

@@ -9,10 +9,12 @@
 
 #include <boost/fiber/all.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <exception>
 #include <optional>
 #include <set>
@@ -74,8 +76,12 @@ int ensure_mpi() {
 class backend final : public detail::backend {
  public:
   backend(std::vector<config::placement_rule> rules, std::chrono::milliseconds failure_timeout, bool watched,
-          bool figures)
-      : rules_(std::move(rules)), failure_timeout_(failure_timeout), watched_(watched), figures_wanted_(figures) {
+          bool figures, bool pictures)
+      : rules_(std::move(rules)),
+        failure_timeout_(failure_timeout),
+        watched_(watched),
+        figures_wanted_(figures),
+        pictures_wanted_(pictures) {
     MPI_Comm_rank(MPI_COMM_WORLD, &world_rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &world_size_);
   }
@@ -85,22 +91,27 @@ class backend final : public detail::backend {
   // --csp-graph and --csp-stats: rank 0 draws the top-level network, each process on its rank,
   // with the figures of every rank summed (a process runs on one rank; a channel's values are
   // counted on one rank only: the rank of both its ends, or its home). A sub-network runs inside
-  // one rank's process and is drawn as that process.
+  // one rank's process: once the run has ended, each rank's picture of its sub-networks joins
+  // rank 0's (pictures_). The stats table sums the top-level network only.
   bool draws() const noexcept override { return world_rank_ == 0; }
-  bool draws_sub_networks() const noexcept override { return false; }
   void annotate(detail::picture& p, const detail::group& top) const override {
     p.where = fmt::format("mpi, {} rank{}", world_size_, world_size_ == 1 ? "" : "s");
     std::vector<std::string> names;
     for (const auto& proc : top.processes) names.push_back(proc->name);
     const std::vector<int> rank_of = place(names, rules_, world_size_);
-    for (std::size_t i = 0; i < rank_of.size() && i < p.processes.size(); ++i) p.processes[i].rank = rank_of[i];
-    for (std::size_t c = 0; c < p.channels.size(); ++c) {
+    for (std::size_t i = 0; i < p.processes.size(); ++i) p.processes[i].rank = i < rank_of.size() ? rank_of[i] : world_rank_;
+    const bool counts = std::any_of(p.channels.begin(), p.channels.end(), [](const auto& c) { return c.messages.has_value(); });
+    for (std::size_t c = 0; c < p.channels.size() && c < top.channels.size(); ++c) {
       if (!p.channels[c].messages) continue;
       if (gathered_ && c < gathered_->channels.size()) {
         p.channels[c].messages = gathered_->channels[c].messages;
       } else {
-        p.channels[c].messages.reset();  // not a channel of the network, or a rank lost: not counted everywhere
+        p.channels[c].messages.reset();  // a rank lost: not counted everywhere
       }
+    }
+    if (!counts) return;  // the picture at the start: no sub-network has run yet
+    for (std::size_t r = 1; r < pictures_.size(); ++r) {
+      detail::add_sub_networks(p, pictures_[r], top.processes.size(), top.channels.size(), static_cast<int>(r));
     }
   }
   const detail::run_figures* figures() const noexcept override { return gathered_ ? &*gathered_ : nullptr; }
@@ -211,7 +222,14 @@ class backend final : public detail::backend {
       MPI_Reduce(numbers.data(), sums.data(), static_cast<int>(numbers.size()), MPI_UINT64_T, MPI_SUM, 0, comm);
       if (rank == 0) gathered_ = detail::run_figures::from_flat(sums, mine.channels.size(), mine.processes.size());
     }
-    gather_trace(comm, rt, rank, size, !error && eng.lost() < 0 && eng.finished());
+    const bool everyone = !error && eng.lost() < 0 && eng.finished();
+    gather_trace(comm, rt, rank, everyone);
+    pictures_.clear();
+    if (pictures_wanted_ && everyone) {
+      for (const std::vector<std::byte>& bytes : gather(comm, rank, detail::encode_picture(detail::picture_of(rt.groups(), true)))) {
+        pictures_.push_back(detail::decode_picture(bytes));
+      }
+    }
     if (error) std::rethrow_exception(error);
     // The same outcome on every rank: the first failure rank 0 heard of.
     if (!eng.result().ok) {
@@ -223,16 +241,13 @@ class backend final : public detail::backend {
     }
   }
 
-  // --csp-trace: every rank's part, to rank 0, when every rank is here (`all`); else rank 0's own.
-  void gather_trace(MPI_Comm comm, const detail::runtime& rt, int rank, int size, bool all) {
-    traced_.reset();
-    detail::tracer* t = rt.tracing();
-    if (t == nullptr) return;
-    if (!all) {
-      if (rank == 0) traced_.emplace(std::vector{t->part(rt.groups(), rank)});
-      return;
+  // Every rank's `mine`, in rank order, at rank 0 (empty elsewhere). Collective.
+  static std::vector<std::vector<std::byte>> gather(MPI_Comm comm, int rank, const std::vector<std::byte>& mine) {
+    int size = 1;
+    MPI_Comm_size(comm, &size);
+    if (mine.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+      throw csp::error("csp mpi: a rank's part of a picture or trace is larger than one MPI message may carry");
     }
-    const std::vector<std::byte> mine = t->part(rt.groups(), rank).encode();
     const int n = static_cast<int>(mine.size());
     std::vector<int> sizes(static_cast<std::size_t>(size)), at(static_cast<std::size_t>(size));
     MPI_Gather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, comm);
@@ -240,18 +255,37 @@ class backend final : public detail::backend {
     if (rank == 0) {
       std::size_t total = 0;
       for (std::size_t r = 0; r < sizes.size(); ++r) {
+        if (total > static_cast<std::size_t>(std::numeric_limits<int>::max()) - static_cast<std::size_t>(sizes[r])) {
+          throw csp::error("csp mpi: the ranks' parts of a picture or trace are larger than one MPI message may carry");
+        }
         at[r] = static_cast<int>(total);
         total += static_cast<std::size_t>(sizes[r]);
       }
       bytes.resize(total);
     }
     MPI_Gatherv(mine.data(), n, MPI_BYTE, bytes.data(), sizes.data(), at.data(), MPI_BYTE, 0, comm);
+    std::vector<std::vector<std::byte>> out;
+    if (rank != 0) return out;
+    for (std::size_t r = 0; r < sizes.size(); ++r) {
+      const auto from = bytes.begin() + at[r];
+      out.emplace_back(from, from + sizes[r]);
+    }
+    return out;
+  }
+
+  // --csp-trace: every rank's part, to rank 0, when every rank is here (`all`); else rank 0's own.
+  void gather_trace(MPI_Comm comm, const detail::runtime& rt, int rank, bool all) {
+    traced_.reset();
+    detail::tracer* t = rt.tracing();
+    if (t == nullptr) return;
+    if (!all) {
+      if (rank == 0) traced_.emplace(std::vector{t->part(rt.groups(), rank)});
+      return;
+    }
+    const std::vector<std::vector<std::byte>> parts = gather(comm, rank, t->part(rt.groups(), rank).encode());
     if (rank != 0) return;
     traced_.emplace();
-    for (std::size_t r = 0; r < sizes.size(); ++r) {
-      traced_->push_back(detail::trace_part::decode(std::span(bytes).subspan(static_cast<std::size_t>(at[r]),
-                                                                               static_cast<std::size_t>(sizes[r]))));
-    }
+    for (const std::vector<std::byte>& bytes : parts) traced_->push_back(detail::trace_part::decode(bytes));
   }
 
   void launch(detail::runtime& rt, detail::group& g, detail::process_state& p) {
@@ -274,6 +308,8 @@ class backend final : public detail::backend {
   std::chrono::milliseconds failure_timeout_;
   bool watched_;
   bool figures_wanted_;  // --csp-graph or --csp-stats: gather the figures at the end of a run
+  bool pictures_wanted_;  // --csp-graph: gather every rank's picture of its sub-networks too
+  std::vector<detail::picture> pictures_;  // rank 0: each rank's picture, in rank order
   int world_rank_ = 0, world_size_ = 1;
   std::optional<detail::run_figures> gathered_;  // rank 0: the top-level figures, summed over the ranks
   std::optional<std::vector<detail::trace_part>> traced_;  // rank 0: every rank's part of the trace
@@ -286,7 +322,7 @@ class backend final : public detail::backend {
 std::unique_ptr<detail::backend> make_backend(const config& cfg) {
   const bool watched = ensure_mpi() >= MPI_THREAD_MULTIPLE;
   return std::make_unique<backend>(cfg.mpi.placement, std::chrono::milliseconds{cfg.mpi.failure_timeout_ms}, watched,
-                                   !cfg.graph.empty() || cfg.stats);
+                                   !cfg.graph.empty() || cfg.stats, !cfg.graph.empty());
 }
 
 }  // namespace csp::mpi

@@ -39,11 +39,10 @@ class backend {
   /// --csp-graph and --csp-stats (picture.hpp, stats.hpp). Whether this address space shows
   /// them: the mpi backend's rank 0 only.
   virtual bool draws() const noexcept { return true; }
-  /// Whether the picture shows sub-networks: not where they ran in other address spaces.
-  virtual bool draws_sub_networks() const noexcept { return true; }
   /// Adds what only the backend knows to the picture of `top`'s run (whose processes and
   /// channels come first in it, in order): where it runs, each process's rank, the message
-  /// counts of channels carried between address spaces.
+  /// counts of channels carried between address spaces, and, at the end, the sub-networks
+  /// that ran in other address spaces.
   virtual void annotate(picture& p, const group& top) const {
     (void)p;
     (void)top;

@@ -8,7 +8,9 @@
 // a node of its own, with an edge from each writer and to each reader, so that sharing shows.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +50,20 @@ struct picture {
 /// sub-network's cluster; an end it holds and a process of the sub-network also holds is
 /// drawn only at the latter (csp::parallel gives its ends to its children).
 picture picture_of(const std::vector<group*>& groups, bool counts);
+
+/// A picture as bytes (csp::encode), and back: how another address space's picture of the
+/// same run travels (the mpi backend).
+std::vector<std::byte> encode_picture(const picture& p);
+picture decode_picture(std::span<const std::byte> bytes);
+
+/// Adds to `into` what `from`, another address space's picture of the same run, has beyond the
+/// top-level network that both begin with (its first `top_processes` processes and
+/// `top_channels` channels, alike in both): the sub-networks that top-level processes placed
+/// there ran, with their processes (on `rank`), clusters and channels. The ends a top-level
+/// process placed there handed down to them are taken off that process in `into`, as
+/// picture_of() does in one address space.
+void add_sub_networks(picture& into, const picture& from, std::size_t top_processes, std::size_t top_channels,
+                      int rank);
 
 std::string to_dot(const picture& p);
 /// `text` as a DOT string: quoted, its quotes and backslashes escaped, its lines joined by \n.

@@ -3,10 +3,11 @@
 // cases read the file back (tests/support/dot.hpp parses the DOT csp writes) and check its
 // processes, channels, counts and clusters against the network that ran.
 //
-// On mpi, rank 0 draws the top-level network with each process's rank and the counts summed
-// over the ranks; a sub-network ran inside one rank's process and is drawn as that process.
+// On mpi, rank 0 draws the network with each process's rank and the counts summed over the
+// ranks; a sub-network, which ran inside one rank's process, comes from that rank's picture.
 // The cases check the file on rank 0 (OMPI_COMM_WORLD_RANK, which mpirun sets), where the
 // processes' ranks are taken off their labels and checked against the placement.
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <sstream>
@@ -41,6 +42,9 @@ csp_test::dot_graph read_graph(const std::string& path, bool mpi) {
       EXPECT_LT(rank, std::atoi(size)) << n.label;
     }
     n.label.resize(at);
+  }
+  for (auto& c : g.clusters) {
+    for (std::string& label : c.node_labels) label.resize(std::min(label.size(), label.rfind("\nrank ")));
   }
   return g;
 }
@@ -114,12 +118,6 @@ TEST_P(conformance, graph_draws_a_sub_network_as_a_cluster_of_its_processes) {
   const std::optional<csp_test::dot_graph> drawn = run_and_read(net, config());
   if (!drawn) return;
   const csp_test::dot_graph& g = *drawn;
-  if (on_mpi()) {  // the composite, with the ends of its children
-    EXPECT_THAT(g.node_labels(), UnorderedElementsAre("stage", "sink"));
-    EXPECT_THAT(g.edges_between("stage", "stage"), ElementsAre("numbers\nlong, rendezvous\n4 messages"));
-    EXPECT_THAT(g.edges_between("stage", "sink"), ElementsAre("squares\nlong, rendezvous\n4 messages"));
-    return;
-  }
   EXPECT_THAT(g.node_labels(), UnorderedElementsAre("count", "square", "sink"));
   ASSERT_EQ(g.clusters.size(), 1u);
   EXPECT_EQ(g.clusters[0].label, "stage");  // csp::parallel names its sub-network after itself
@@ -150,14 +148,6 @@ TEST_P(conformance, graph_draws_a_sub_network_run_inside_a_process) {
   const std::optional<csp_test::dot_graph> drawn = run_and_read(net, config());
   if (!drawn) return;
   const csp_test::dot_graph& g = *drawn;
-  if (on_mpi()) {  // the process, with its ends
-    EXPECT_THAT(g.node_labels(), UnorderedElementsAre("count", "square_twice", "sink", "total_sink"));
-    EXPECT_THAT(g.edges_between("count", "square_twice"), ElementsAre("numbers\nlong, rendezvous\n3 messages"));
-    EXPECT_THAT(g.edges_between("square_twice", "sink"), ElementsAre("squares\nlong, rendezvous\n3 messages"));
-    EXPECT_THAT(g.edges_between("square_twice", "total_sink"), ElementsAre("total\nlong, rendezvous\n1 message"));
-    EXPECT_EQ(g.edges.size(), 3u);
-    return;
-  }
   EXPECT_THAT(g.node_labels(), UnorderedElementsAre("count", "square_twice", "sink", "total_sink", "first", "second"));
   ASSERT_EQ(g.clusters.size(), 1u);
   EXPECT_EQ(g.clusters[0].label, "square_twice (sub-network 'inner')");

@@ -136,6 +136,55 @@ TEST(picture, a_deadlock_graph_goes_beside_the_picture_in_dot_or_its_image_forma
   EXPECT_EQ(deadlock_file("net.mmd"), "net.deadlock.dot");  // the wait-for graph is DOT only
 }
 
+TEST(picture, crosses_address_spaces_as_bytes_and_checks_its_indices_there) {
+  const picture p = sample();
+  const picture q = csp::detail::decode_picture(csp::detail::encode_picture(p));
+  EXPECT_EQ(csp::detail::to_dot(q), csp::detail::to_dot(p));
+  picture bad = sample();
+  bad.channels[0].readers = {7};  // no process 7
+  EXPECT_THROW(csp::detail::decode_picture(csp::detail::encode_picture(bad)), csp::codec_error);
+  bad = sample();
+  bad.processes[0].cluster = 0;  // no cluster at all
+  EXPECT_THROW(csp::detail::decode_picture(csp::detail::encode_picture(bad)), csp::codec_error);
+}
+
+// The mpi backend's merge: rank 1 ran "stage" as a sub-network of "count" and "square", which
+// holds stage's end of "squares"; rank 0 saw stage as a plain process.
+TEST(picture, another_address_space_adds_the_sub_networks_its_processes_ran) {
+  picture top;
+  top.network = "outer";
+  top.processes = {{.name = "stage"}, {.name = "sink"}};
+  top.channels = {{.name = "squares", .type = "long", .flavor = "rendezvous", .messages = 4, .writers = {0}, .readers = {1}}};
+  picture there = top;
+  there.processes[0].runs = 1;
+  there.processes.push_back({.name = "count", .cluster = 0});
+  there.processes.push_back({.name = "square", .cluster = 0});
+  there.clusters = {{.name = "stage", .network = "stage", .parent = -1}};
+  there.channels[0].writers = {3};
+  there.channels.push_back({.name = "numbers", .type = "long", .flavor = "rendezvous", .messages = 4, .writers = {2}, .readers = {3}});
+
+  picture merged = top;
+  csp::detail::add_sub_networks(merged, there, 2, 1, 1);
+  ASSERT_EQ(merged.processes.size(), 4u);
+  EXPECT_EQ(merged.processes[0].runs, 1);
+  EXPECT_EQ(merged.processes[2].name, "count");
+  EXPECT_EQ(merged.processes[2].rank, 1);
+  EXPECT_EQ(merged.processes[3].cluster, 0);
+  ASSERT_EQ(merged.clusters.size(), 1u);
+  EXPECT_THAT(merged.channels[0].writers, ElementsAre(3));  // square, not stage
+  EXPECT_THAT(merged.channels[0].readers, ElementsAre(1));
+  ASSERT_EQ(merged.channels.size(), 2u);
+  EXPECT_THAT(merged.channels[1].writers, ElementsAre(2));
+  EXPECT_THAT(merged.channels[1].readers, ElementsAre(3));
+  const csp_test::dot_graph g = csp_test::parse_dot(csp::detail::to_dot(merged));
+  ASSERT_EQ(g.clusters.size(), 1u);
+  EXPECT_EQ(g.clusters[0].label, "stage");
+
+  picture unchanged = top;  // a rank where no process ran a sub-network adds nothing
+  csp::detail::add_sub_networks(unchanged, top, 2, 1, 2);
+  EXPECT_EQ(csp::detail::to_dot(unchanged), csp::detail::to_dot(top));
+}
+
 TEST(progress, the_line_says_messages_rate_blocked_processes_and_time) {
   using namespace std::chrono_literals;
   EXPECT_EQ(csp::detail::progress_text("net", 1200, 2400.4, 2, 3, 500ms),
