@@ -9,31 +9,28 @@
 #include <cstdio>
 
 #include <channels/channel_core.hpp>
+#include <csp/detail/backend.hpp>
 
 namespace csp::detail {
 namespace {
 
 constexpr std::chrono::milliseconds tick{250};
 
-struct sample {
-  std::uint64_t messages = 0;
-  long blocked = 0;
-};
+}  // namespace
 
 // Reads counters that the run's processes keep changing, each atomically: a glance, not a
 // snapshot, which is all a status line needs.
-sample take(const runtime& rt) {
-  sample s;
+progress_sample sample_of(const runtime& rt) {
+  progress_sample s;
   for (const group* g : rt.groups()) {
     for (const auto& c : g->channels) s.messages += c->delivered();
     for (const auto& p : g->processes) {
       if (p->blocked_on.load(std::memory_order_relaxed) != nullptr) ++s.blocked;
     }
   }
+  s.live = rt.live();
   return s;
 }
-
-}  // namespace
 
 std::string progress_text(const std::string& network, std::uint64_t messages, double per_second, long blocked,
                           long live, clock::duration elapsed) {
@@ -42,9 +39,11 @@ std::string progress_text(const std::string& network, std::uint64_t messages, do
                      std::chrono::duration<double>(elapsed).count());
 }
 
-progress_line::progress_line(const runtime& rt, std::string network, bool on)
-    : rt_(rt), network_(std::move(network)), start_(clock::now()), last_at_(start_) {
-  if (!on || isatty(STDERR_FILENO) == 0) return;
+bool backend::on_a_terminal() const noexcept { return isatty(STDERR_FILENO) != 0; }
+
+progress_line::progress_line(const runtime& rt, std::string network, bool on, const backend& b)
+    : rt_(rt), backend_(b), network_(std::move(network)), start_(clock::now()), last_at_(start_) {
+  if (!on || !b.on_a_terminal()) return;
   ticker_ = std::thread([this] { loop(); });
 }
 
@@ -69,14 +68,18 @@ void progress_line::loop() {
 // \r and "erase to the end of the line" (ESC [ K) rewrite the line in place.
 void progress_line::update(bool final) {
   const clock::time_point now = clock::now();
-  const sample s = take(rt_);
+  progress_sample s = sample_of(rt_);
+  const progress_sample there = backend_.progress_elsewhere();
+  s.messages += there.messages;
+  s.blocked += there.blocked;
+  s.live += there.live;
   const double seconds = std::chrono::duration<double>(now - last_at_).count();
   const double rate =
       final ? static_cast<double>(s.messages) / std::max(1e-9, std::chrono::duration<double>(now - start_).count())
             : static_cast<double>(s.messages - last_messages_) / std::max(1e-9, seconds);
   last_messages_ = s.messages;
   last_at_ = now;
-  const std::string text = progress_text(network_, s.messages, rate, s.blocked, rt_.live(), now - start_);
+  const std::string text = progress_text(network_, s.messages, rate, s.blocked, s.live, now - start_);
   std::fprintf(stderr, "\r%s\x1b[K%s", text.c_str(), final ? "\n" : "");
   std::fflush(stderr);
 }

@@ -83,7 +83,7 @@ class outputs {
     if (tracer_) rt.trace_into(*tracer_);  // likewise: it gathers the others' parts
     start_ = detail::clock::now();
     if (!graph_.empty()) draw(rt, false);
-    if (progress_) line_ = std::make_unique<detail::progress_line>(rt, rt.groups().front()->name, true);
+    if (progress_) line_ = std::make_unique<detail::progress_line>(rt, rt.groups().front()->name, true, backend_);
   }
 
   /// Never throws: the run's own outcome is what run() reports.

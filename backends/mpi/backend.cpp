@@ -5,7 +5,9 @@
 // that every rank is done.
 #include <backends/mpi/backend.hpp>
 
+#include <fcntl.h>
 #include <mpi.h>
+#include <unistd.h>
 
 #include <boost/fiber/all.hpp>
 
@@ -76,7 +78,7 @@ int ensure_mpi() {
 class backend final : public detail::backend {
  public:
   backend(std::vector<config::placement_rule> rules, std::chrono::milliseconds failure_timeout, bool watched,
-          bool figures, bool pictures)
+          bool figures, bool pictures, bool progress)
       : rules_(std::move(rules)),
         failure_timeout_(failure_timeout),
         watched_(watched),
@@ -84,6 +86,7 @@ class backend final : public detail::backend {
         pictures_wanted_(pictures) {
     MPI_Comm_rank(MPI_COMM_WORLD, &world_rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &world_size_);
+    if (progress) board_ = std::make_unique<progress_board>(world_size_);
   }
 
   const char* name() const noexcept override { return "mpi"; }
@@ -115,6 +118,19 @@ class backend final : public detail::backend {
     }
   }
   const detail::run_figures* figures() const noexcept override { return gathered_ ? &*gathered_ : nullptr; }
+
+  // --csp-progress: rank 0's stderr is a pipe to mpirun, which writes what comes through it to
+  // its own stderr; the line belongs there when that is a terminal. mpirun started rank 0
+  // on its own host, so its stderr is /proc/PARENT/fd/2 here.
+  bool on_a_terminal() const noexcept override {
+    if (detail::backend::on_a_terminal()) return true;
+    const int fd = open(fmt::format("/proc/{}/fd/2", getppid()).c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool tty = isatty(fd) != 0;
+    close(fd);
+    return tty;
+  }
+  detail::progress_sample progress_elsewhere() const override { return board_ ? board_->total() : detail::progress_sample{}; }
   const std::vector<detail::trace_part>* trace_parts() const noexcept override { return traced_ ? &*traced_ : nullptr; }
 
   void run(detail::runtime& rt, detail::group& top) override {
@@ -147,6 +163,7 @@ class backend final : public detail::backend {
     const std::vector<int> rank_of = place(names, rules_, size);
 
     engine eng(comm, rt, top);
+    eng.show_progress(board_.get());
     // The ranks that hold ends of each channel, and which side.
     for (std::size_t c = 0; c < top.channels.size(); ++c) {
       channels::channel_core& core = *top.channels[c];
@@ -310,6 +327,7 @@ class backend final : public detail::backend {
   bool figures_wanted_;  // --csp-graph or --csp-stats: gather the figures at the end of a run
   bool pictures_wanted_;  // --csp-graph: gather every rank's picture of its sub-networks too
   std::vector<detail::picture> pictures_;  // rank 0: each rank's picture, in rank order
+  std::unique_ptr<progress_board> board_;  // --csp-progress: every rank's last figures (rank 0's copy counts)
   int world_rank_ = 0, world_size_ = 1;
   std::optional<detail::run_figures> gathered_;  // rank 0: the top-level figures, summed over the ranks
   std::optional<std::vector<detail::trace_part>> traced_;  // rank 0: every rank's part of the trace
@@ -322,7 +340,7 @@ class backend final : public detail::backend {
 std::unique_ptr<detail::backend> make_backend(const config& cfg) {
   const bool watched = ensure_mpi() >= MPI_THREAD_MULTIPLE;
   return std::make_unique<backend>(cfg.mpi.placement, std::chrono::milliseconds{cfg.mpi.failure_timeout_ms}, watched,
-                                   !cfg.graph.empty() || cfg.stats, !cfg.graph.empty());
+                                   !cfg.graph.empty() || cfg.stats, !cfg.graph.empty(), cfg.progress);
 }
 
 }  // namespace csp::mpi

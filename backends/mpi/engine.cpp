@@ -199,7 +199,7 @@ void channel_server::advance(decision d) {
         const offer* last = seq.empty() ? nullptr : seq.back();
         if (last != &d.receiver) eng_.complete(d.receiver, status::ok, d.sender.value, d.seq);
         if (last != &d.sender) eng_.complete(d.sender, status::ok, d.seq);
-        ++delivered_;
+        count_delivery();
         return;
       }
       target = seq[static_cast<std::size_t>(d.claimed)];
@@ -231,7 +231,7 @@ bool channel_server::settle(decision& d, bool yes) {
   if (d.kind == decision::deliver) {
     if (yes) {
       buffer_.pop_front();
-      ++delivered_;
+      count_delivery();
     }
     return false;
   }
@@ -304,12 +304,12 @@ bool channel_server::step() {
   if (buffered()) {
     if (!buffer_.empty() && !receivers_.empty()) {
       // C7: every value before the front was delivered or dropped.
-      decision d{.kind = decision::deliver, .receiver = std::move(receivers_.front()), .seq = delivered_ + dropped_ + 1};
+      decision d{.kind = decision::deliver, .receiver = std::move(receivers_.front()), .seq = delivered() + dropped_ + 1};
       receivers_.pop_front();
       if (d.receiver.committed()) {
         eng_.complete(d.receiver, status::ok, buffer_.front(), d.seq);
         buffer_.pop_front();
-        ++delivered_;
+        count_delivery();
       } else {
         advance(std::move(d));
       }
@@ -332,7 +332,7 @@ bool channel_server::step() {
   for (auto r = receivers_.begin(); r != receivers_.end(); ++r) {
     auto s = std::find_if(senders_.begin(), senders_.end(), [&](const offer& o) { return !o.same_owner(*r); });
     if (s == senders_.end()) continue;
-    decision d{.kind = decision::meet, .sender = std::move(*s), .receiver = std::move(*r), .seq = delivered_ + 1};
+    decision d{.kind = decision::meet, .sender = std::move(*s), .receiver = std::move(*r), .seq = delivered() + 1};
     senders_.erase(s);
     receivers_.erase(r);
     advance(std::move(d));
@@ -735,6 +735,12 @@ void engine::handle(int from, const header& h, std::span<const std::byte> payloa
     case msg::report: send(0, header{.type = msg::report_reply}, describe_blocked()); break;
     case msg::report_reply: on_report_reply(from, payload); break;
     case msg::lost: lose(static_cast<int>(h.guard)); break;
+    case msg::progress:
+      if (board_ != nullptr && rank_ == 0) {
+        const auto [messages, blocked, live] = csp::decode<std::tuple<std::uint64_t, std::int64_t, std::int64_t>>(payload);
+        board_->set(from, {.messages = messages, .blocked = static_cast<long>(blocked), .live = static_cast<long>(live)});
+      }
+      break;
   }
 }
 
@@ -879,7 +885,12 @@ void engine::serve(const std::size_t& live_fibers) {
     if (lost_ >= 0 && live_fibers == 0) break;  // no finish round: a rank is missing
     bool any = poll();
     report_local_failure();
+    if (board_ != nullptr && (++passes_ & 63) == 0 && steady_clock::now() >= next_progress_) {
+      send_progress();
+      next_progress_ = steady_clock::now() + milliseconds{250};
+    }
     if (!done_sent_ && live_fibers == 0) {
+      if (board_ != nullptr) send_progress();  // the last figures, before rank 0 can finish
       done_sent_ = true;
       send(0, header{.type = msg::done});
       any = true;
@@ -917,7 +928,21 @@ void engine::serve(const std::size_t& live_fibers) {
       nap = std::min(nap * 2, microseconds{1000});
     }
   }
+  if (board_ != nullptr && rank_ == 0) send_progress();
   drain();
+}
+
+void engine::send_progress() {
+  std::uint64_t homes = 0;
+  for (const auto& [id, home] : servers_) homes += home->delivered();
+  if (rank_ == 0) {
+    board_->set(0, {.messages = homes});
+    return;
+  }
+  detail::progress_sample s = detail::sample_of(rt_);
+  s.messages += homes;
+  send(0, header{.type = msg::progress},
+       csp::encode(std::tuple<std::uint64_t, std::int64_t, std::int64_t>{s.messages, s.blocked, s.live}));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -41,12 +41,14 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -57,6 +59,7 @@
 #include <backends/mpi/protocol.hpp>
 #include <backends/mpi/watchdog.hpp>
 #include <channels/channel_core.hpp>
+#include <csp/detail/progress.hpp>
 #include <csp/detail/remote.hpp>
 #include <csp/detail/runtime.hpp>
 
@@ -178,7 +181,7 @@ class channel_server {
   /// The codec of the channel's values.
   const detail::value_codec& codec() const noexcept { return codec_; }
   /// Values this home has delivered to readers (for --csp-graph's message counts).
-  std::uint64_t delivered() const noexcept { return delivered_; }
+  std::uint64_t delivered() const noexcept { return delivered_.load(std::memory_order_relaxed); }
 
   void on_offer(offer o);
   void on_withdraw(int rank, std::uint64_t owner, std::uint32_t guard, detail::op_kind kind);
@@ -231,7 +234,9 @@ class channel_server {
   std::deque<value_bytes> buffer_;
   std::optional<decision> flight_;  // E3
   std::uint64_t next_match_ = 1;
-  std::uint64_t delivered_ = 0;
+  // Written by the engine only, read by --csp-progress's thread too (progress_board).
+  std::atomic<std::uint64_t> delivered_{0};
+  void count_delivery() noexcept { delivered_.store(delivered_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   std::uint64_t entered_ = 0;  // values that entered the buffer (channel_core.hpp, C7)
   std::uint64_t dropped_ = 0;  // values an overwriting buffer dropped
 };
@@ -271,6 +276,35 @@ struct outcome {
 /// "process 'NAME' failed: rank R: MESSAGE", or csp::deadlock with the report.
 std::exception_ptr error_of(const outcome& o);
 
+/// --csp-progress across ranks: what each rank last said of its channels and processes. Every
+/// other rank sends rank 0 its progress_sample four times a second and once more before it says
+/// it is done; rank 0's engine writes them here, and the live line's thread reads their sum.
+/// Rank 0's own entry holds the values delivered by the homes it serves (its processes and
+/// local channels the line counts itself). Lives in the backend, so that the line's last update
+/// after the run still finds it.
+class progress_board {
+ public:
+  explicit progress_board(int ranks) : samples_(static_cast<std::size_t>(ranks)) {}
+  void set(int rank, const detail::progress_sample& s) {
+    std::lock_guard lk(mu_);
+    if (rank >= 0 && static_cast<std::size_t>(rank) < samples_.size()) samples_[static_cast<std::size_t>(rank)] = s;
+  }
+  detail::progress_sample total() const {
+    std::lock_guard lk(mu_);
+    detail::progress_sample t;
+    for (const auto& s : samples_) {
+      t.messages += s.messages;
+      t.blocked += s.blocked;
+      t.live += s.live;
+    }
+    return t;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<detail::progress_sample> samples_;
+};
+
 class engine {
  public:
   engine(MPI_Comm comm, detail::runtime& rt, detail::group& top);
@@ -282,6 +316,8 @@ class engine {
   int size() const noexcept { return size_; }
   /// Heeds `dog`'s verdict on lost ranks (null: no watchdog).
   void watch(const watchdog* dog) noexcept { dog_ = dog; }
+  /// --csp-progress: rank 0 keeps `board` up to date; any other rank sends it its samples.
+  void show_progress(progress_board* board) noexcept { board_ = board; }
   /// Whether rank 0's finish came: the run ended everywhere, with the same outcome.
   bool finished() const noexcept { return finished_; }
   /// The rank found lost, or -1 (README.md, "A rank that dies").
@@ -442,6 +478,12 @@ class engine {
   const std::size_t* live_ = nullptr;  // serve()'s live_fibers
 
   const watchdog* dog_ = nullptr;
+  progress_board* board_ = nullptr;  // --csp-progress (rank 0: the board; others: non-null to send)
+  std::chrono::steady_clock::time_point next_progress_{};
+  std::uint32_t passes_ = 0;
+  /// --csp-progress: this rank's sample (channels' and homes' deliveries, its processes) to
+  /// rank 0, or, on rank 0, its homes' deliveries onto the board.
+  void send_progress();
   int lost_ = -1;  // a rank found lost: nothing more is sent to it, nothing collective done
 };
 

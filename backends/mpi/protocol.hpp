@@ -43,6 +43,8 @@ enum class msg : std::uint8_t {
   report_reply,  // payload = csp::encode of the rank's blocked processes
   deadlock,      // rank 0 -> all: fail the run with this report (text)
   lost,          // rank 0 -> all: rank `guard` is lost (watchdog.hpp); end the run without it
+  progress,      // any rank -> rank 0, with --csp-progress: payload = the rank's u64 messages
+                 // delivered, i64 processes blocked, i64 processes live (engine.hpp, progress_board)
 };
 
 /// Whether a message is part of the channel protocol, as opposed to control: only these can

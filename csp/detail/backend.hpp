@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <csp/detail/progress.hpp>
 #include <csp/detail/runtime.hpp>
 
 namespace csp::detail {
@@ -50,6 +51,12 @@ class backend {
   /// --csp-stats (stats.hpp), after run(): the top-level figures summed over every address
   /// space where this one draws, or null to use this address space's own.
   virtual const run_figures* figures() const noexcept { return nullptr; }
+  /// --csp-progress (progress.hpp): whether this address space's stderr reaches a terminal,
+  /// where the live line belongs. By default, whether stderr is one.
+  virtual bool on_a_terminal() const noexcept;
+  /// --csp-progress: what the other address spaces of the run last said of their channels and
+  /// processes, to add to this one's. Called from the line's own thread.
+  virtual progress_sample progress_elsewhere() const { return {}; }
   /// --csp-trace (trace.hpp), after run(): every address space's part of the trace, gathered
   /// where this one draws, or null to use this address space's own.
   virtual const std::vector<trace_part>* trace_parts() const noexcept { return nullptr; }

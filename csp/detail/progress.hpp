@@ -20,10 +20,23 @@ namespace csp::detail {
 std::string progress_text(const std::string& network, std::uint64_t messages, double per_second, long blocked,
                           long live, clock::duration elapsed);
 
+/// What the line counts in one address space: the values its channels delivered, and its
+/// processes live and blocked (in an untimed wait). Read without locks: a glance.
+struct progress_sample {
+  std::uint64_t messages = 0;
+  long blocked = 0;
+  long live = 0;
+};
+progress_sample sample_of(const runtime& rt);
+
+class backend;
+
 class progress_line {
  public:
-  /// Starts the line for the run `rt` of `network` when `on` and stderr is a terminal.
-  progress_line(const runtime& rt, std::string network, bool on);
+  /// Starts the line for the run `rt` of `network` when `on` and the backend says stderr
+  /// reaches a terminal (backend::on_a_terminal); the backend also adds what other address
+  /// spaces said of themselves (backend::progress_elsewhere).
+  progress_line(const runtime& rt, std::string network, bool on, const backend& b);
   progress_line(const progress_line&) = delete;
   progress_line& operator=(const progress_line&) = delete;
   /// stop().
@@ -36,6 +49,7 @@ class progress_line {
   void loop();
 
   const runtime& rt_;
+  const backend& backend_;
   std::string network_;
   clock::time_point start_, last_at_;
   std::uint64_t last_messages_ = 0;
