@@ -139,12 +139,11 @@ class outputs {
   }
 
   void print_stats(const detail::runtime& rt) const {
-    std::vector<detail::group*> groups = rt.groups();
+    const std::vector<detail::group*> groups = rt.groups();
     const detail::run_figures* summed = backend_.figures();
-    // Figures summed over address spaces are the top-level network's: a sub-network ran in one.
-    if (summed != nullptr) groups.resize(1);
     const detail::run_figures top = summed != nullptr ? *summed : detail::figures_of(*groups.front());
-    std::cerr << detail::stats_table(groups, top, where_, detail::clock::now() - start_) << std::flush;
+    std::cerr << detail::stats_table(groups, top, where_, detail::clock::now() - start_, backend_.stats_elsewhere())
+              << std::flush;
   }
 
   std::string graph_, trace_file_;

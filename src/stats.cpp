@@ -102,27 +102,48 @@ std::map<const group*, std::string> name_prefixes(const std::vector<group*>& gro
   return prefix;
 }
 
-std::string stats_table(const std::vector<group*>& groups, const run_figures& top, const std::string& where,
-                        clock::duration wall) {
-  if (groups.empty()) return {};
-  std::map<const group*, std::string> prefix = name_prefixes(groups);
-  std::vector<std::vector<std::string>> channel_rows{
-      {"channel", "type", "flavor", "messages", "bytes", "writers waited", "readers waited"}};
-  std::vector<std::vector<std::string>> process_rows{{"process", "life", "running", "parked", "in alts", "running %"}};
-  for (const group* g : groups) {
-    const bool is_top = g == groups.front();
-    const std::string& pre = prefix[g];
+namespace {
+
+const std::vector<std::string> channel_header{"channel", "type", "flavor", "messages", "bytes", "writers waited", "readers waited"};
+const std::vector<std::string> process_header{"process", "life", "running", "parked", "in alts", "running %"};
+
+// The rows of `groups` from `first` on, sub-networks named by their runners; the top-level
+// group's figures from `top`.
+stats_rows rows_of(const std::vector<group*>& groups, std::size_t first, const run_figures& top) {
+  stats_rows rows;
+  const std::map<const group*, std::string> prefix = name_prefixes(groups);
+  for (std::size_t k = first; k < groups.size(); ++k) {
+    const group* g = groups[k];
+    const bool is_top = k == 0;
+    const std::string& pre = prefix.at(g);
     for (std::size_t i = 0; i < g->channels.size(); ++i) {
       const run_figures::channel f = is_top && i < top.channels.size() ? top.channels[i] : channel_figures(*g->channels[i]);
-      channel_row(channel_rows, pre + g->channels[i]->name(), *g->channels[i], f);
+      channel_row(rows.channels, pre + g->channels[i]->name(), *g->channels[i], f);
     }
     for (std::size_t i = 0; i < g->processes.size(); ++i) {
       const run_figures::process f = is_top && i < top.processes.size() ? top.processes[i] : process_figures(*g->processes[i]);
-      process_row(process_rows, pre + g->processes[i]->name, f);
+      process_row(rows.processes, pre + g->processes[i]->name, f);
     }
   }
+  return rows;
+}
+
+}  // namespace
+
+stats_rows sub_network_rows(const std::vector<group*>& groups) { return rows_of(groups, 1, {}); }
+
+std::string stats_table(const std::vector<group*>& groups, const run_figures& top, const std::string& where,
+                        clock::duration wall, const std::vector<stats_rows>& elsewhere) {
+  if (groups.empty()) return {};
+  stats_rows rows = rows_of(groups, 0, top);
+  for (const stats_rows& more : elsewhere) {
+    rows.channels.insert(rows.channels.end(), more.channels.begin(), more.channels.end());
+    rows.processes.insert(rows.processes.end(), more.processes.begin(), more.processes.end());
+  }
+  rows.channels.insert(rows.channels.begin(), channel_header);
+  rows.processes.insert(rows.processes.begin(), process_header);
   std::string out = fmt::format("csp stats: network '{}' on {}, {}\n", groups.front()->name, where, ms(ns(wall)));
-  out += table(channel_rows, 3) + '\n' + table(process_rows, 1);
+  out += table(rows.channels, 3) + '\n' + table(rows.processes, 1);
   return out;
 }
 

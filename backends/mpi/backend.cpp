@@ -31,6 +31,7 @@
 #include <backends/mpi/engine.hpp>
 #include <backends/mpi/placement.hpp>
 #include <backends/mpi/watchdog.hpp>
+#include <csp/codec.hpp>
 #include <csp/detail/picture.hpp>
 #include <csp/detail/stats.hpp>
 #include <csp/detail/trace.hpp>
@@ -118,6 +119,7 @@ class backend final : public detail::backend {
     }
   }
   const detail::run_figures* figures() const noexcept override { return gathered_ ? &*gathered_ : nullptr; }
+  std::vector<detail::stats_rows> stats_elsewhere() const override { return rows_; }
 
   // --csp-progress: rank 0's stderr is a pipe to mpirun, which writes what comes through it to
   // its own stderr; the line belongs there when that is a terminal. mpirun started rank 0
@@ -241,6 +243,16 @@ class backend final : public detail::backend {
     }
     const bool everyone = !error && eng.lost() < 0 && eng.finished();
     gather_trace(comm, rt, rank, everyone);
+    rows_.clear();
+    if (figures_wanted_ && everyone) {  // the rows of the sub-networks each rank ran
+      using wire = std::pair<std::vector<std::vector<std::string>>, std::vector<std::vector<std::string>>>;
+      const detail::stats_rows mine = detail::sub_network_rows(rt.groups());
+      const std::vector<std::vector<std::byte>> all = gather(comm, rank, csp::encode(wire{mine.channels, mine.processes}));
+      for (std::size_t r = 1; r < all.size(); ++r) {
+        auto [channels, processes] = csp::decode<wire>(all[r]);
+        rows_.push_back({std::move(channels), std::move(processes)});
+      }
+    }
     pictures_.clear();
     if (pictures_wanted_ && everyone) {
       for (const std::vector<std::byte>& bytes : gather(comm, rank, detail::encode_picture(detail::picture_of(rt.groups(), true)))) {
@@ -327,6 +339,7 @@ class backend final : public detail::backend {
   bool figures_wanted_;  // --csp-graph or --csp-stats: gather the figures at the end of a run
   bool pictures_wanted_;  // --csp-graph: gather every rank's picture of its sub-networks too
   std::vector<detail::picture> pictures_;  // rank 0: each rank's picture, in rank order
+  std::vector<detail::stats_rows> rows_;  // rank 0: the other ranks' sub-networks' rows
   std::unique_ptr<progress_board> board_;  // --csp-progress: every rank's last figures (rank 0's copy counts)
   int world_rank_ = 0, world_size_ = 1;
   std::optional<detail::run_figures> gathered_;  // rank 0: the top-level figures, summed over the ranks

@@ -8,11 +8,11 @@
 
 #include <csp/detail/progress.hpp>
 #include <csp/detail/runtime.hpp>
+#include <csp/detail/stats.hpp>
 
 namespace csp::detail {
 
 struct picture;
-struct run_figures;
 struct trace_part;
 
 class backend {
@@ -51,6 +51,8 @@ class backend {
   /// --csp-stats (stats.hpp), after run(): the top-level figures summed over every address
   /// space where this one draws, or null to use this address space's own.
   virtual const run_figures* figures() const noexcept { return nullptr; }
+  /// --csp-stats, after run(): the rows of sub-networks that ran in other address spaces.
+  virtual std::vector<stats_rows> stats_elsewhere() const { return {}; }
   /// --csp-progress (progress.hpp): whether this address space's stderr reaches a terminal,
   /// where the live line belongs. By default, whether stderr is one.
   virtual bool on_a_terminal() const noexcept;

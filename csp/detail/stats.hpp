@@ -44,10 +44,21 @@ run_figures figures_of(const group& top);
 /// "outer/inner/" (then the process's own name); "" for the top-level group (groups.front()).
 std::map<const group*, std::string> name_prefixes(const std::vector<group*>& groups);
 
+/// Rows of a table, as cells: channels (name, type, flavor, messages, bytes, writers' and
+/// readers' waits) and processes (name, life, running, parked, in alts, running %).
+struct stats_rows {
+  std::vector<std::vector<std::string>> channels{}, processes{};
+};
+
+/// The rows of the sub-networks among `groups` (all but the first, the top-level group), as
+/// this address space timed them: what another address space adds to the table (mpi).
+stats_rows sub_network_rows(const std::vector<group*>& groups);
+
 /// The table for the run of `groups` (top-level first): the top-level network from `top`
-/// (figures_of, or a backend's sums), then the sub-networks as this address space saw them.
-/// `where` names the backend; `wall` is the run's length.
+/// (figures_of, or a backend's sums), then the sub-networks as this address space saw them,
+/// then the rows of sub-networks that ran `elsewhere`. `where` names the backend; `wall` is
+/// the run's length.
 std::string stats_table(const std::vector<group*>& groups, const run_figures& top, const std::string& where,
-                        clock::duration wall);
+                        clock::duration wall, const std::vector<stats_rows>& elsewhere = {});
 
 }  // namespace csp::detail
