@@ -3,8 +3,9 @@
 #
 #   release  build everything; run every ctest label (unit, conformance, stress, random,
 #            model, compile_fail, package, examples, bench_smoke) on every built backend
-#   tsan     ThreadSanitizer build of the library and tests; conformance, stress, random
-#   asan     AddressSanitizer + UBSan (+ LeakSanitizer) build; conformance, unit, stress, random
+#   tsan     ThreadSanitizer build of the library and the tests it runs: conformance, stress, random
+#   asan     AddressSanitizer + UBSan (+ LeakSanitizer) build of the tests it runs: conformance,
+#            unit, stress, random
 #   fuzz     clang build of the libFuzzer targets; each runs CSP_FUZZ_SECONDS (60) from its corpus
 #
 # Each configuration is built once, with the presets of CMakePresets.json, into build/<preset>.
