@@ -288,8 +288,12 @@ std::string json_string(const std::string& s) {
   return out + '"';
 }
 
-// Microseconds, exactly, from nanoseconds since the trace's start.
-std::string micros(std::int64_t ns) { return fmt::format("{}.{:03}", ns / 1000, ns % 1000); }
+// Microseconds, exactly, from nanoseconds since the trace's start (never negative: the start is
+// the earliest time in the trace).
+std::string micros(std::int64_t ns) {
+  ns = std::max<std::int64_t>(ns, 0);
+  return fmt::format("{}.{:03}", ns / 1000, ns % 1000);
+}
 
 int pid_of(const trace_part& p) { return p.rank < 0 ? 1 : p.rank + 1; }
 
@@ -300,6 +304,7 @@ std::string trace_json(const std::vector<trace_part>& parts, const std::string& 
   std::uint64_t dropped = 0;
   for (const trace_part& p : parts) {
     for (const auto& s : p.slices) zero = std::min(zero, s.from);
+    for (const auto& f : p.flows) zero = std::min(zero, f.at);
     dropped += p.dropped;
   }
   if (zero == INT64_MAX) zero = 0;
