@@ -11,7 +11,7 @@
 //
 //   flag                variable     file key                  default  what
 //   --csp-backend=NAME  CSP_BACKEND  backend                   fiber    fiber | thread | tbb | mpi | cuda
-//   --csp-threads=N     CSP_THREADS  threads                   1        worker threads of the fiber and tbb backends, 1 to 1024
+//   --csp-threads=N     CSP_THREADS  threads                   1        worker threads of the fiber, tbb and cuda backends, 1 to 1024
 //   --csp-graph=FILE    CSP_GRAPH    graph                     (none)   write a picture of the network to FILE when
 //                                                                       it starts, and again with message counts when
 //                                                                       it ends: .dot/.gv, .mmd/.mermaid, .svg/.png/.pdf
@@ -28,7 +28,7 @@
 //                                                                       lost, 100 to 86400000
 //                                    cuda.require_device       false    without a GPU: fail (true), or run the
 //                                                                       stages on the host (false)
-//                                    cuda.batch                65536    values per batch sent to the GPU, >= 1
+//                                    cuda.batch                65536    most values a stage sends to the GPU at once, >= 1
 //                                    cuda.streams              2        CUDA streams (batches in flight), 1 to 64
 //   --csp-help                                                          print the table and exit(0)
 //

@@ -21,6 +21,7 @@
 #include <csp/channel.hpp>
 #include <csp/codec.hpp>
 #include <csp/config.hpp>
+#include <csp/device.hpp>
 #include <csp/ends.hpp>
 #include <csp/errors.hpp>
 #include <csp/network.hpp>

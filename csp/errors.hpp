@@ -5,6 +5,7 @@
 //   run()                                     throws csp::deadlock, csp::process_error,
 //                                                    csp::network_error, csp::config_error
 //   encode / decode (codec.hpp)               throws csp::codec_error
+//   a stage on the GPU (cuda backend)         throws csp::device_error
 //
 // Every message names the channel, process or config key it is about.
 #pragma once
@@ -112,6 +113,21 @@ class codec_error : public error {
  private:
   std::string type_;
   std::string reason_;
+};
+
+/// Thrown by a stage running on the GPU when a CUDA call fails (a failed launch, out of device
+/// memory, a lost device): call() is the CUDA function, code() its cudaError_t, and what()
+/// reads "cudaMalloc failed: cudaErrorMemoryAllocation: out of memory". run() reports it as the
+/// stage's failure (a csp::process_error naming the stage), and the network shuts down.
+class device_error : public error {
+ public:
+  device_error(std::string call, int code, const std::string& name, const std::string& text);
+  const std::string& call() const noexcept { return call_; }
+  int code() const noexcept { return code_; }
+
+ private:
+  std::string call_;
+  int code_;
 };
 
 }  // namespace csp

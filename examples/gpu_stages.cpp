@@ -48,7 +48,7 @@ struct xy {
 /// The element-wise kernel: z = a * x + y.
 struct saxpy {
   double a;
-  double operator()(const xy& e) const { return a * e.x + e.y; }
+  CSP_HOST_DEVICE double operator()(const xy& e) const { return a * e.x + e.y; }
 };
 
 xy element(std::int64_t i) { return {static_cast<double>(i), static_cast<double>(i % 7)}; }

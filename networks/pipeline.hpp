@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -107,17 +108,109 @@ inline std::string stage_name(const std::string& pipeline, std::size_t i) {
   return pipeline + "[" + std::to_string(i) + "]";
 }
 
-template <message In, message Out, class S, class... Rest>
+template <class B>
+struct is_map_stage : std::false_type {};
+template <class F>
+struct is_map_stage<map_stage<F>> : std::true_type {};
+
+/// Whether stage S, reading In, is a map stage (a map_stage or an element function of In).
+template <class In, class S, class B = decltype(as_body<In>(std::declval<S>()))>
+concept map_for = is_map_stage<B>::value && element_function<typename B::function_type, In>;
+
+/// How many stages at the front of S... are map stages, each reading what the one before
+/// writes (the first reading In).
+template <class In, class... S>
+struct leading_maps : std::integral_constant<std::size_t, 0> {};
+template <class In, class S, class... Rest>
+  requires map_for<In, S>
+struct leading_maps<In, S, Rest...>
+    : std::integral_constant<std::size_t, 1 + leading_maps<typename stage_output<decltype(as_body<In>(std::declval<S>())), In>::type,
+                                                           Rest...>::value> {};
+
+/// The element function of a map stage given to pipeline.
+template <class S>
+decltype(auto) function_of(const S& s) {
+  if constexpr (requires { s.function(); }) {
+    return s.function();
+  } else {
+    return s;
+  }
+}
+
+/// The first K stages' functions as one: then{f0, then{f1, ... f(K-1)}}.
+template <std::size_t K, class S, class... Rest>
+auto run_function(const S& s, const Rest&... rest) {
+  using F = std::decay_t<decltype(function_of(s))>;
+  if constexpr (K == 1) {
+    return F(function_of(s));
+  } else {
+    auto tail = run_function<K - 1>(rest...);
+    return then<F, decltype(tail)>{F(function_of(s)), std::move(tail)};
+  }
+}
+
+/// The elements Offset .. Offset + N - 1 of a tuple of references.
+template <std::size_t Offset, class Tuple, std::size_t... I>
+auto pick(Tuple& t, std::index_sequence<I...>) {
+  return std::forward_as_tuple(std::get<Offset + I>(std::move(t))...);
+}
+
+template <bool Fuse, message In, message Out, class S, class... Rest>
+void chain(network& net, const std::string& name, const pipeline_options& options, std::size_t i,
+           reader<In> in, writer<Out> out, S&& stage, Rest&&... rest);
+
+/// Spawns a run of Run >= 2 adjacent map stages at the front of `stages` (and the stages after
+/// it): the run's first stage is a fused_head (stages.hpp) with a second writer on the channel
+/// after the run, so that on a GPU the whole run is one kernel. Names and links are those of
+/// an unfused chain.
+template <std::size_t Run, message In, message Out, class... S>
+void fuse(network& net, const std::string& name, const pipeline_options& options, std::size_t i,
+          reader<In> in, writer<Out> out, S&&... stages) {
+  auto run = run_function<Run>(stages...);
+  auto all = std::forward_as_tuple(std::forward<S>(stages)...);
+  auto head = as_body<In>(std::get<0>(std::move(all)));
+  using link_t = typename stage_output<decltype(head), In>::type;
+  auto spawn_run = [&](auto last) {
+    auto link = net.channel<link_t>(stage_name(name, i) + "->" + stage_name(name, i + 1), options.link);
+    auto second = last;  // a writer of its own for the head
+    net.spawn(stage_name(name, i), fused_head(std::move(head), std::move(run)), std::move(in), link.writer(),
+              std::move(second));
+    std::apply(
+        [&](auto&&... inner) {
+          chain<false>(net, name, options, i + 1, link.reader(), std::move(last), std::forward<decltype(inner)>(inner)...);
+        },
+        pick<1>(all, std::make_index_sequence<Run - 1>{}));
+  };
+  if constexpr (Run == sizeof...(S)) {
+    spawn_run(std::move(out));
+  } else {
+    using last_t = element_result_t<decltype(run), In>;
+    auto after = net.channel<last_t>(stage_name(name, i + Run - 1) + "->" + stage_name(name, i + Run), options.link);
+    spawn_run(after.writer());
+    std::apply(
+        [&](auto&&... later) {
+          chain<true>(net, name, options, i + Run, after.reader(), std::move(out), std::forward<decltype(later)>(later)...);
+        },
+        pick<Run>(all, std::make_index_sequence<sizeof...(S) - Run>{}));
+  }
+}
+
+template <bool Fuse, message In, message Out, class S, class... Rest>
 void chain(network& net, const std::string& name, const pipeline_options& options, std::size_t i,
            reader<In> in, writer<Out> out, S&& stage, Rest&&... rest) {
-  auto body = as_body<In>(std::forward<S>(stage));
-  if constexpr (sizeof...(Rest) == 0) {
-    net.spawn(stage_name(name, i), std::move(body), std::move(in), std::move(out));
+  constexpr std::size_t run = Fuse ? leading_maps<In, S, Rest...>::value : 0;
+  if constexpr (run >= 2) {
+    fuse<run>(net, name, options, i, std::move(in), std::move(out), std::forward<S>(stage), std::forward<Rest>(rest)...);
   } else {
-    using link_t = typename stage_output<decltype(body), In>::type;
-    auto link = net.channel<link_t>(stage_name(name, i) + "->" + stage_name(name, i + 1), options.link);
-    net.spawn(stage_name(name, i), std::move(body), std::move(in), link.writer());
-    chain(net, name, options, i + 1, link.reader(), std::move(out), std::forward<Rest>(rest)...);
+    auto body = as_body<In>(std::forward<S>(stage));
+    if constexpr (sizeof...(Rest) == 0) {
+      net.spawn(stage_name(name, i), std::move(body), std::move(in), std::move(out));
+    } else {
+      using link_t = typename stage_output<decltype(body), In>::type;
+      auto link = net.channel<link_t>(stage_name(name, i) + "->" + stage_name(name, i + 1), options.link);
+      net.spawn(stage_name(name, i), std::move(body), std::move(in), link.writer());
+      chain<Fuse>(net, name, options, i + 1, link.reader(), std::move(out), std::forward<Rest>(rest)...);
+    }
   }
 }
 
@@ -130,7 +223,7 @@ template <message In, message Out, class... Stages>
   requires(sizeof...(Stages) > 0)
 void pipeline(network& net, const std::string& name, pipeline_options options, reader<In> in,
               writer<Out> out, Stages&&... stages) {
-  detail::chain(net, name, options, 0, std::move(in), std::move(out), std::forward<Stages>(stages)...);
+  detail::chain<true>(net, name, options, 0, std::move(in), std::move(out), std::forward<Stages>(stages)...);
 }
 
 /// The same, with rendezvous links.

@@ -21,6 +21,16 @@
 // no more than `grain` values is one chunk, computed on the spot), and sends the results in
 // input order. batch = 1 (the default) is one value at a time.
 //
+// On a GPU: where nvcc compiles the program (csp_add_executable, when the cuda backend is
+// built) and the run is on the cuda backend with a usable device, a stage whose values are
+// plain data (trivially copyable) runs on the GPU (networks/detail/gpu_stages.cuh): it batches
+// up to cuda.batch values into pinned buffers, keeps up to cuda.streams batches in flight, and
+// calls its functor in a kernel, so the functor's call operator must be CSP_HOST_DEVICE
+// (csp/device.hpp). A functor that cannot run on a GPU says so with
+// `template <> inline constexpr bool csp::networks::host_only<F> = true;`. Anywhere else a
+// stage runs on the host as described above; on the cuda backend with a GPU it then says on
+// stderr why it is not on the GPU.
+//
 // Termination rule: a stage ends at end-of-stream on `in`, after finishing the batch it holds,
 // and retires `out`; a retired reader on `out` ends it (csp::retired from send); poison is not
 // caught: it ends with it, and its ends retire as they are destroyed.
@@ -34,9 +44,14 @@
 #include <utility>
 #include <vector>
 
+#include <csp/detail/gpu.hpp>
+#include <csp/device.hpp>
 #include <csp/ends.hpp>
 #include <csp/parallel.hpp>
 #include <csp/status.hpp>
+#if CSP_DEVICE_CODE
+#include <networks/detail/gpu_stages.cuh>
+#endif
 
 namespace csp::networks {
 
@@ -58,6 +73,16 @@ concept combining_function = message<T> && std::copy_constructible<T> && std::co
                              std::regular_invocable<const F&, const T&, const T&> &&
                              std::convertible_to<std::invoke_result_t<const F&, const T&, const T&>, T>;
 
+/// True for a functor F that must not run on a GPU (its call operator is not CSP_HOST_DEVICE):
+/// `template <> inline constexpr bool csp::networks::host_only<my_function> = true;`
+template <class F>
+inline constexpr bool host_only = false;
+
+/// Whether a stage of F from In to Out can run on a GPU: F may, and the values are plain data.
+template <class F, class In, class Out>
+inline constexpr bool runs_on_gpu = !host_only<F> && std::is_trivially_copyable_v<In> &&
+                                    std::is_default_constructible_v<In> && std::is_trivially_copyable_v<Out>;
+
 /// How a stage runs on the host. Example: `csp::networks::map(f, {.batch = 256, .grain = 64})`.
 struct stage_options {
   std::size_t batch = 1;   ///< most values taken and computed at once (at least 1)
@@ -65,6 +90,23 @@ struct stage_options {
 };
 
 namespace detail {
+
+/// Whether the stage runs on the GPU that the run offers (see the top of this file); when the
+/// run offers one and the stage cannot use it, says why on stderr.
+template <bool Capable>
+const csp::detail::gpu_offer* gpu_for_stage() {
+  const csp::detail::gpu_offer* gpu = csp::detail::gpu_here();
+  if (gpu == nullptr) return nullptr;
+  if (!CSP_DEVICE_CODE) {
+    csp::detail::stage_on_host("its program was not compiled by nvcc (build it with csp_add_executable)");
+    return nullptr;
+  }
+  if (!Capable) {
+    csp::detail::stage_on_host("its values are not plain data (trivially copyable), or its function is host_only");
+    return nullptr;
+  }
+  return gpu;
+}
 
 /// Calls compute(batch) for each batch read from `in` (see the top of this file) until
 /// end-of-stream. `batch` is reused: cleared before each fill.
@@ -100,6 +142,8 @@ void for_each_index(std::size_t n, std::size_t grain, const Body& body) {
 template <class F>
 class map_stage {
  public:
+  using function_type = F;
+
   explicit map_stage(F f, stage_options options = {}) : f_(std::move(f)), options_(options) {}
 
   /// The element function and the options, for a backend that runs the stage elsewhere.
@@ -116,8 +160,18 @@ class map_stage {
       static_assert(std::convertible_to<element_result_t<F, In>, Out>,
                     "csp::networks::map_stage<F>: what F returns does not convert to the output "
                     "channel's type");
+      using Result = element_result_t<F, In>;
+      if (const csp::detail::gpu_offer* device = detail::gpu_for_stage<runs_on_gpu<F, In, Result>>()) {
+#if CSP_DEVICE_CODE
+        if constexpr (runs_on_gpu<F, In, Result>) {
+          gpu::map<F, In, Result>(f_, in, out, *device);
+          out.retire();
+          return;
+        }
+#endif
+      }
       std::vector<In> batch;
-      std::vector<std::optional<element_result_t<F, In>>> results;
+      std::vector<std::optional<Result>> results;
       detail::for_each_batch(in, std::max<std::size_t>(options_.batch, 1), batch, [&](std::vector<In>& b) {
         results.resize(b.size());
         detail::for_each_index(b.size(), std::max<std::size_t>(options_.grain, 1),
@@ -157,8 +211,18 @@ class reduce_stage {
   void operator()(reader<In> in, writer<T> out) const {
     static_assert(std::convertible_to<In, T>,
                   "csp::networks::reduce_stage<F, T>: the input channel's type does not convert to T");
-    const std::size_t grain = std::max<std::size_t>(options_.grain, 1);
     T acc = init_;
+    if (const csp::detail::gpu_offer* device = detail::gpu_for_stage<runs_on_gpu<F, In, T>>()) {
+#if CSP_DEVICE_CODE
+      if constexpr (runs_on_gpu<F, In, T>) {
+        gpu::reduce(op_, in, acc, *device);
+        out.send(std::move(acc));
+        out.retire();
+        return;
+      }
+#endif
+    }
+    const std::size_t grain = std::max<std::size_t>(options_.grain, 1);
     std::vector<In> batch;
     std::vector<std::optional<T>> partial;
     detail::for_each_batch(in, std::max<std::size_t>(options_.batch, 1), batch, [&](std::vector<In>& b) {
@@ -181,6 +245,58 @@ class reduce_stage {
   F op_;
   T init_;
   stage_options options_;
+};
+
+/// `first` then `second`, as one element function: what a fused run of map stages computes
+/// (pipeline.hpp). Example: `csp::networks::then<square, halve>{square{}, halve{}}(6)   // 18`
+template <class F, class G>
+struct then {
+  F first;
+  G second;
+  template <class X>
+  CSP_HOST_DEVICE auto operator()(const X& x) const {
+    return second(first(x));
+  }
+};
+template <class F, class G>
+inline constexpr bool host_only<then<F, G>> = host_only<F> || host_only<G>;
+
+///   in --> [fused_head(first, run)] --link--> (the run's other map stages) --> last
+///                                   \---------------------------------------/ (on a GPU)
+/// The first map stage of a run of adjacent map stages in a pipeline (pipeline.hpp), holding
+/// also a writer of the channel after the run (`last`) and the run's whole function `Run`.
+/// On a GPU it computes the whole run in one kernel from `in` straight to `last`, and retires
+/// `link` at once, so the run's other stages see end-of-stream and only pass it on: values
+/// stay on the device between the run's maps. Anywhere else it retires `last` at once and is
+/// the map stage `first`, from `in` to `link`.
+template <class F, class Run>
+class fused_head {
+ public:
+  fused_head(map_stage<F> first, Run run) : first_(std::move(first)), run_(std::move(run)) {}
+
+  const map_stage<F>& first() const noexcept { return first_; }
+  const Run& run() const noexcept { return run_; }
+
+  template <message In, message Link, message Last>
+  void operator()(reader<In> in, writer<Link> link, writer<Last> last) const {
+    using Result = element_result_t<Run, In>;
+    if (const csp::detail::gpu_offer* device = detail::gpu_for_stage<runs_on_gpu<Run, In, Result>>()) {
+#if CSP_DEVICE_CODE
+      if constexpr (runs_on_gpu<Run, In, Result>) {
+        link.retire();
+        gpu::map<Run, In, Result>(run_, in, last, *device);
+        last.retire();
+        return;
+      }
+#endif
+    }
+    last.retire();
+    first_(std::move(in), std::move(link));
+  }
+
+ private:
+  map_stage<F> first_;
+  Run run_;
 };
 
 /// A map stage declared from an element function: the usual way to make one.

@@ -75,7 +75,9 @@ const std::vector<backend_info>& backend_table() {
        "install oneTBB (apt-get install libtbb-dev) and reconfigure with -DCSP_BACKEND_TBB=ON"},
       {"mpi", CSP_HAVE_MPI != 0,
        "install Open MPI (apt-get install openmpi-bin libopenmpi-dev) and reconfigure with -DCSP_BACKEND_MPI=ON"},
-      {"cuda", false, "the cuda backend is not part of this version of csp yet"},
+      {"cuda", CSP_HAVE_CUDA != 0,
+       "install the CUDA toolkit (nvcc in /usr/local/cuda/bin or on PATH) and reconfigure with "
+       "-DCSP_BACKEND_CUDA=ON"},
   };
   return table;
 }
@@ -111,7 +113,7 @@ std::string help_text() {
        fmt::format("where processes run: {} (known: {})", join(config::built_backends()),
                    join(config::known_backends()))},
       {"--csp-threads=N", "CSP_THREADS", "threads", fmt::to_string(d.threads),
-       fmt::format("worker threads of the fiber and tbb backends, 1 to {}", max_threads)},
+       fmt::format("worker threads of the fiber, tbb and cuda backends, 1 to {}", max_threads)},
       {"--csp-graph=FILE", "CSP_GRAPH", "graph", "(none)",
        "draw the network into FILE as it starts, and with message counts as it ends:"},
       {"", "", "", "", "  .dot or .gv, .mmd or .mermaid, .svg, .png or .pdf (drawn by Graphviz)"},
@@ -131,7 +133,7 @@ std::string help_text() {
        "silence (ms) after which a rank counts as lost, 100 to 86400000"},
       {"", "", "cuda.require_device", d.cuda.require_device ? "true" : "false",
        "without a GPU: fail (true), or run the stages on the host (false)"},
-      {"", "", "cuda.batch", fmt::to_string(d.cuda.batch), "values per batch sent to the GPU, at least 1"},
+      {"", "", "cuda.batch", fmt::to_string(d.cuda.batch), "most values a stage sends to the GPU at once, at least 1"},
       {"", "", "cuda.streams", fmt::to_string(d.cuda.streams),
        fmt::format("CUDA streams (batches in flight), 1 to {}", max_streams)},
       {"--csp-help", "", "", "", "print this table and exit"},

@@ -38,4 +38,7 @@ codec_error::codec_error(std::string type, std::string reason, const char* doing
       type_(std::move(type)),
       reason_(std::move(reason)) {}
 
+device_error::device_error(std::string call, int code, const std::string& name, const std::string& text)
+    : error(call + " failed: " + name + ": " + text), call_(std::move(call)), code_(code) {}
+
 }  // namespace csp

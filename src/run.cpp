@@ -26,6 +26,9 @@
 #if CSP_HAVE_MPI
 #include <backends/mpi/backend.hpp>
 #endif
+#if CSP_HAVE_CUDA
+#include <backends/cuda/backend.hpp>
+#endif
 
 namespace csp {
 namespace {
@@ -40,6 +43,9 @@ std::unique_ptr<detail::backend> make_backend(const config& cfg) {
 #endif
 #if CSP_HAVE_MPI
   if (cfg.backend == "mpi") return mpi::make_backend(cfg);
+#endif
+#if CSP_HAVE_CUDA
+  if (cfg.backend == "cuda") return cuda::make_backend(cfg);
 #endif
   if (cfg.backend == "thread") return thread::make_backend();
   throw config_error(fmt::format("backend '{}' is not built into this copy of csp", cfg.backend));
@@ -65,7 +71,10 @@ class outputs {
         progress_(cfg.progress && b.draws()),
         backend_(b) {
     where_ = b.name();
-    if (where_ == "fiber" || where_ == "tbb") where_ += fmt::format(", {} thread{}", cfg.threads, cfg.threads == 1 ? "" : "s");
+    if (where_ == "fiber" || where_ == "tbb" || where_ == "cuda") {
+      where_ += fmt::format(", {} thread{}", cfg.threads, cfg.threads == 1 ? "" : "s");
+    }
+    if (const std::string more = b.where(); !more.empty()) where_ += ", " + more;
     // Before the network is consumed: a file that cannot be written is an error while the
     // network can still run with another configuration.
     if (!graph_.empty() && !std::ofstream(graph_, std::ios::app)) {

@@ -10,6 +10,7 @@
 #include <backends/thread/parker.hpp>
 #include <channels/channel_core.hpp>
 #include <csp/detail/backend.hpp>
+#include <csp/detail/gpu.hpp>
 #include <csp/parallel.hpp>
 #include <csp/detail/report.hpp>
 #include <csp/detail/trace.hpp>
@@ -256,6 +257,21 @@ void parallel_chunks(std::size_t n, std::size_t grain, void (*chunk)(void*, std:
     return;
   }
   rt->get_backend().parallel_chunks(n, grain == 0 ? 1 : grain, chunk, context);
+}
+
+const gpu_offer* gpu_here() noexcept {
+  runtime* rt = current().rt;
+  return rt == nullptr ? nullptr : rt->get_backend().gpu();
+}
+
+void gpu_pause() noexcept {
+  if (runtime* rt = current().rt) rt->get_backend().pause();
+}
+
+void stage_on_host(std::string_view why) {
+  const process_state& p = current();
+  std::fprintf(stderr, "csp: cuda: stage '%s' runs on the host: %.*s\n", p.name.c_str(),
+               static_cast<int>(why.size()), why.data());
 }
 
 }  // namespace csp::detail

@@ -15,6 +15,14 @@ namespace csp::detail {
 struct picture;
 struct trace_part;
 
+/// What the cuda backend offers the stages of its run when it found a usable GPU
+/// (networks/detail/gpu_stages.cuh): the device and the [cuda] options.
+struct gpu_offer {
+  int device = 0;          ///< the CUDA device the stages use
+  std::size_t batch = 1;   ///< cuda.batch: most values sent to the GPU at once
+  int streams = 1;         ///< cuda.streams: batches in flight at once
+};
+
 class backend {
  public:
   virtual ~backend() = default;
@@ -36,6 +44,16 @@ class backend {
     (void)grain;
     if (n > 0) chunk(context, 0, n);
   }
+
+  /// The GPU that stages of this run may use, or null: every backend but cuda, and cuda
+  /// without a usable device (its stages then run on the host).
+  virtual const gpu_offer* gpu() const noexcept { return nullptr; }
+  /// Lets the other processes on this thread run for a moment: a stage waiting for its GPU
+  /// work polls, and calls this between polls. By default, nothing (a process is a thread).
+  virtual void pause() noexcept {}
+  /// More about where the run's processes are, for the picture's caption and the stats
+  /// header ("GPU 0: ..."), or empty.
+  virtual std::string where() const { return {}; }
 
   /// --csp-graph and --csp-stats (picture.hpp, stats.hpp). Whether this address space shows
   /// them: the mpi backend's rank 0 only.

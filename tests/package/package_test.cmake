@@ -36,3 +36,4 @@ step("configure the consumer"
   "-DCMAKE_PREFIX_PATH=${prefix}")
 step("build the consumer" "${CMAKE_COMMAND}" --build "${consumer_build}")
 step("run the consumer" "${consumer_build}/consumer")
+step("run the consumer with a stage" "${consumer_build}/consumer_stages")

@@ -30,8 +30,8 @@ inline constexpr bool under_address_sanitizer = true;
 inline constexpr bool under_address_sanitizer = false;
 #endif
 
-/// thread; fiber and tbb, each on one thread and on two (each only where built; tbb not under
-/// AddressSanitizer, see below).
+/// thread; fiber and tbb, each on one thread and on two; cuda on one (each only where built;
+/// tbb not under AddressSanitizer, see below).
 inline std::vector<csp::config> backend_configs() {
   const auto& built = csp::config::built_backends();
   auto has = [&](const char* name) { return std::find(built.begin(), built.end(), name) != built.end(); };
@@ -49,10 +49,24 @@ inline std::vector<csp::config> backend_configs() {
     out.push_back(csp::config{.backend = "tbb", .threads = 1});
     out.push_back(csp::config{.backend = "tbb", .threads = 2});
   }
+  // cuda: its processes are fibers, and its stages run on the GPU when there is one, else on
+  // the host. One thread: the fiber cases cover two.
+  if (has("cuda")) out.push_back(csp::config{.backend = "cuda", .threads = 1});
   return out;
 }
 
-/// "thread", "fiber_1", "fiber_2", "tbb_1", "tbb_2": test names and messages.
+/// `text` without the line the cuda backend writes, once per program, where there is no usable
+/// GPU ("csp: cuda: no usable GPU (...); the stages run on the host ...").
+inline std::string without_device_notice(std::string text) {
+  const std::string start = "csp: cuda: no usable GPU";
+  if (const auto at = text.find(start); at != std::string::npos) {
+    const auto end = text.find('\n', at);
+    text.erase(at, end == std::string::npos ? std::string::npos : end - at + 1);
+  }
+  return text;
+}
+
+/// "thread", "fiber_1", "fiber_2", "tbb_1", "tbb_2", "cuda_1": test names and messages.
 inline std::string describe(const csp::config& c) {
   return c.backend == "thread" ? c.backend : c.backend + "_" + std::to_string(c.threads);
 }

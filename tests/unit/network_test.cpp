@@ -156,9 +156,15 @@ TEST(network, a_bad_config_is_a_config_error) {
 }
 
 TEST(network, an_unbuilt_backend_is_a_config_error) {
+  const auto& built = csp::config::built_backends();
+  std::string unbuilt;
+  for (std::string_view b : csp::config::known_backends()) {
+    if (std::find(built.begin(), built.end(), b) == built.end()) unbuilt = std::string(b);
+  }
+  if (unbuilt.empty()) GTEST_SKIP() << "every known backend is built here";
   csp::network net;
   net.spawn("p", [] {});
-  EXPECT_THROW(csp::run(net, csp::config{.backend = "cuda"}), csp::config_error);
+  EXPECT_THROW(csp::run(net, csp::config{.backend = unbuilt}), csp::config_error);
 }
 
 // run() documents config_error as thrown "before anything runs" for a configuration that
