@@ -1,4 +1,5 @@
-// Code written once for the host and the GPU (DESIGN.md section 3, the cuda backend).
+// Code written once for the host and the GPU (DESIGN.md section 3, the cuda backend), and what a
+// batch stage's kernel launcher is given (networks/stages.hpp, csp::networks::batch).
 //
 //   struct saxpy {
 //     double a;
@@ -18,3 +19,21 @@
 #define CSP_HOST_DEVICE
 #define CSP_DEVICE_CODE 0
 #endif
+
+#include <cstddef>
+
+namespace csp {
+
+/// What a batch stage's device launcher receives (csp::networks::batch): `n` input values and
+/// room for `n` results, both in device memory, and the CUDA stream to queue its kernels on
+/// (a cudaStream_t, as void* so that this header needs no CUDA header). Example:
+/// `my_kernel<<<blocks, 256, 0, static_cast<cudaStream_t>(b.stream)>>>(b.in, b.out, b.n);`
+template <class In, class Out>
+struct device_batch {
+  const In* in;
+  Out* out;
+  std::size_t n;
+  void* stream;
+};
+
+}  // namespace csp

@@ -7,8 +7,9 @@
 // says what is computed for one element, `reduce(plus, 0)` how two partial results combine.
 // A stage takes the values waiting on its input in batches and computes a batch in parallel
 // (csp::parallel_for: on TBB's pool on the tbb backend, in place on the others). Because the
-// stages say only what they compute, the cuda backend can run the same declarations as
-// kernels over device buffers; until then, and on every backend, they run on the host.
+// stages say only what they compute, the cuda backend runs the same declarations as kernels
+// over device buffers when there is a GPU (build with csp_add_executable, --csp-backend=cuda):
+// the pipeline fuses the map into the reduction, so the z values never leave the device.
 //
 //   source --xy (buffered B)--> [gpu[0]: map(saxpy{a}), batches of B] --gpu[0]->gpu[1] (buffered B)-->
 //          [gpu[1]: reduce(plus, 0), batches of B] --sum--> check

@@ -10,18 +10,27 @@
 // The stages are spawned as processes named after the pipeline (p[0], p[1], ...), joined by
 // channels it makes and names (p[0]->p[1], ...), rendezvous unless the options say otherwise.
 // What each link carries is worked out from left to right: a stage is
-//   - a map_stage or reduce_stage (stages.hpp): it writes what its function gives;
+//   - a map_stage, reduce_stage or batch_stage (stages.hpp): it writes what its function gives;
 //   - an element function of the value before it (`Out f(const In&) const`): it becomes a
 //     map_stage, and writes Out;
 //   - a process body taking (csp::reader<A>, csp::writer<B>) by value (a function, a function
 //     template instance such as successor<int>, a lambda with those parameter types): it
 //     writes B.
+// Fusion: a run of two or more adjacent map stages, or of one or more followed by a reduce
+// stage, is spawned with its first process as a fused_head (fused_reduce_head) that also holds a
+// writer of the channel after the run (stages.hpp). On a GPU (the cuda backend) that process
+// computes the whole run in one kernel and the run's other processes see end-of-stream at once;
+// everywhere else it gives that writer up at once and is the first map stage. The processes and
+// channels are named as in an unfused chain.
 // Termination: the pipeline has no rule of its own; end-of-stream, csp::retired and poison
 // travel through it as each stage's rule says (every component of this library passes
 // end-of-stream on and ends when its reader retires).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <memory>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -67,6 +76,32 @@ struct written_type<F*> : written_type<F> {};
 template <class F, class C>
 struct written_type<F C::*> : written_type<F> {};
 
+/// Out for a batch stage's host function taking (std::span<const In>, std::span<Out>); void
+/// for anything else.
+template <class Signature>
+struct span_output {
+  using type = void;
+};
+template <class R, class A, class B>
+struct span_output<R(std::span<A>, std::span<B>)> {
+  using type = B;
+};
+template <class R, class C, class A, class B>
+struct span_output<R (C::*)(std::span<A>, std::span<B>) const> {
+  using type = B;
+};
+template <class R, class C, class A, class B>
+struct span_output<R (C::*)(std::span<A>, std::span<B>) const noexcept> {
+  using type = B;
+};
+template <class F>
+struct span_output<F*> : span_output<F> {};
+template <class H>
+struct batch_output : span_output<H> {};
+template <class H>
+  requires requires { &H::operator(); }
+struct batch_output<H> : span_output<decltype(&H::operator())> {};
+
 /// What a process-body stage S writes (see the top of this file).
 template <class S>
 struct body_output : written_type<S> {};
@@ -92,6 +127,18 @@ struct stage_output<map_stage<F>, In> {
 template <class F, class T, class In>
 struct stage_output<reduce_stage<F, T>, In> {
   using type = T;
+};
+template <class F, class T, class In>
+struct stage_output<fused_reduce_tail<F, T>, In> {
+  using type = T;
+};
+template <class H, class D, class In>
+struct stage_output<batch_stage<H, D>, In> {
+  using type = typename batch_output<H>::type;
+  static_assert(!std::is_void_v<type>,
+                "csp::networks::pipeline: cannot tell what this batch stage writes; give its host "
+                "function as a function, or a functor with one call operator, taking "
+                "(std::span<const In>, std::span<Out>)");
 };
 
 /// The process body for stage `s` reading In: an element function becomes a map_stage.
@@ -195,11 +242,71 @@ void fuse(network& net, const std::string& name, const pipeline_options& options
   }
 }
 
+template <class B>
+struct is_reduce_stage : std::false_type {};
+template <class F, class T>
+struct is_reduce_stage<reduce_stage<F, T>> : std::true_type {};
+
+/// Whether stage K of S... exists and is a reduce_stage.
+template <std::size_t K, class... S>
+constexpr bool reduce_at() {
+  if constexpr (K < sizeof...(S)) {
+    return is_reduce_stage<std::decay_t<std::tuple_element_t<K, std::tuple<S...>>>>::value;
+  } else {
+    return false;
+  }
+}
+
+/// Spawns a run of Maps >= 1 adjacent map stages followed by a reduce stage (and the stages
+/// after it): the run's first stage is a fused_reduce_head with a second writer on the reduce
+/// stage's output, and the reduce stage a fused_reduce_tail sharing its `fused` flag, so that
+/// on a GPU the maps and the reduction are one kernel. Names and links are those of an unfused
+/// chain.
+template <std::size_t Maps, message In, message Out, class... S>
+void fuse_reduce(network& net, const std::string& name, const pipeline_options& options, std::size_t i,
+                 reader<In> in, writer<Out> out, S&&... stages) {
+  auto run = run_function<Maps>(stages...);
+  auto all = std::forward_as_tuple(std::forward<S>(stages)...);
+  auto head = as_body<In>(std::get<0>(std::move(all)));
+  using reduce_t = std::decay_t<std::tuple_element_t<Maps, std::tuple<S...>>>;
+  using T = typename reduce_t::value_type;
+  reduce_t reduce = std::get<Maps>(all);
+  auto fused = std::make_shared<std::atomic<bool>>(false);
+  using link_t = typename stage_output<decltype(head), In>::type;
+  auto spawn_run = [&](auto last) {
+    auto link = net.channel<link_t>(stage_name(name, i) + "->" + stage_name(name, i + 1), options.link);
+    writer<T> second = last;  // a writer of its own for the head
+    net.spawn(stage_name(name, i), fused_reduce_head(std::move(head), std::move(run), reduce, fused), std::move(in),
+              link.writer(), std::move(second));
+    std::apply(
+        [&](auto&&... inner) {
+          chain<false>(net, name, options, i + 1, link.reader(), std::move(last), std::forward<decltype(inner)>(inner)...,
+                       fused_reduce_tail(reduce, fused));
+        },
+        pick<1>(all, std::make_index_sequence<Maps - 1>{}));
+  };
+  if constexpr (Maps + 1 == sizeof...(S)) {
+    spawn_run(std::move(out));
+  } else {
+    auto after = net.channel<T>(stage_name(name, i + Maps) + "->" + stage_name(name, i + Maps + 1), options.link);
+    spawn_run(after.writer());
+    std::apply(
+        [&](auto&&... later) {
+          chain<true>(net, name, options, i + Maps + 1, after.reader(), std::move(out),
+                      std::forward<decltype(later)>(later)...);
+        },
+        pick<Maps + 1>(all, std::make_index_sequence<sizeof...(S) - Maps - 1>{}));
+  }
+}
+
 template <bool Fuse, message In, message Out, class S, class... Rest>
 void chain(network& net, const std::string& name, const pipeline_options& options, std::size_t i,
            reader<In> in, writer<Out> out, S&& stage, Rest&&... rest) {
   constexpr std::size_t run = Fuse ? leading_maps<In, S, Rest...>::value : 0;
-  if constexpr (run >= 2) {
+  if constexpr (run >= 1 && reduce_at<run, S, Rest...>()) {
+    fuse_reduce<run>(net, name, options, i, std::move(in), std::move(out), std::forward<S>(stage),
+                     std::forward<Rest>(rest)...);
+  } else if constexpr (run >= 2) {
     fuse<run>(net, name, options, i, std::move(in), std::move(out), std::forward<S>(stage), std::forward<Rest>(rest)...);
   } else {
     auto body = as_body<In>(std::forward<S>(stage));

@@ -1,13 +1,16 @@
 // Stages: processes declared as pure functions, not written as loops over channels.
 //
 //   in --> [map(f)] --> out          in --> [reduce(op, init)] --> out
+//   in --> [batch(host, device)] --> out
 //
 //   struct square { int operator()(const int& v) const { return v * v; } };
 //   net.spawn("square", csp::networks::map(square{}, {.batch = 256}), in.reader(), out.writer());
 //   net.spawn("sum", csp::networks::reduce(std::plus<long>{}, 0L), in.reader(), total.writer());
 //
 // A stage is a named, inspectable object: map_stage<F> holds an element-wise functor F and its
-// options, reduce_stage<F, T> an associative combining functor and an initial value. The
+// options, reduce_stage<F, T> an associative combining functor and an initial value,
+// batch_stage<H, D> a function computing a whole batch on the host and a launcher of kernels
+// computing the same on a GPU. The
 // functors must be pure: no channel operation, no side effect, no state that one call leaves
 // for the next (they may run on several threads at once, in any order). Because a stage says
 // only *what* it computes, a backend can choose *where*: every backend runs it as an ordinary
@@ -37,9 +40,12 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <concepts>
 #include <cstddef>
+#include <memory>
 #include <optional>
+#include <span>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -91,6 +97,15 @@ struct stage_options {
 
 namespace detail {
 
+/// x itself: what a reduction applies to each value before folding it, when no map was fused
+/// into it.
+struct identity {
+  template <class X>
+  CSP_HOST_DEVICE const X& operator()(const X& x) const {
+    return x;
+  }
+};
+
 /// Whether the stage runs on the GPU that the run offers (see the top of this file); when the
 /// run offers one and the stage cannot use it, says why on stderr.
 template <bool Capable>
@@ -106,6 +121,20 @@ const csp::detail::gpu_offer* gpu_for_stage() {
     return nullptr;
   }
   return gpu;
+}
+
+/// The body of the first stage of a fused run (fused_head, fused_reduce_head): on the GPU the
+/// run offers, on_gpu(offer) computes the whole run into `last`; anywhere else `last` retires
+/// at once and `first` is the run's first map stage, from `in` to `link`.
+template <bool Capable, class First, class In, class Link, class Last, class OnGpu>
+void head_of_run(const First& first, reader<In>& in, writer<Link>& link, writer<Last>& last, OnGpu&& on_gpu) {
+  if (const csp::detail::gpu_offer* offer = gpu_for_stage<Capable>(); offer != nullptr && Capable && CSP_DEVICE_CODE) {
+    on_gpu(*offer);
+    last.retire();
+    return;
+  }
+  last.retire();
+  first(std::move(in), std::move(link));
 }
 
 /// Calls compute(batch) for each batch read from `in` (see the top of this file) until
@@ -198,6 +227,9 @@ template <class F, class T>
   requires combining_function<F, T>
 class reduce_stage {
  public:
+  using function_type = F;
+  using value_type = T;
+
   reduce_stage(F op, T init, stage_options options = {})
       : op_(std::move(op)), init_(std::move(init)), options_(options) {}
 
@@ -209,15 +241,26 @@ class reduce_stage {
 
   template <message In>
   void operator()(reader<In> in, writer<T> out) const {
+    fold(in, out, nullptr);
+  }
+
+  /// The stage's body, for pipeline.hpp's fused runs: as operator(), except that when
+  /// `fused_upstream` is set at end-of-stream (a fused_reduce_head computed this stage's result
+  /// and sent it itself) it sends nothing.
+  template <message In>
+  void fold(reader<In>& in, writer<T>& out, const std::atomic<bool>* fused_upstream) const {
     static_assert(std::convertible_to<In, T>,
                   "csp::networks::reduce_stage<F, T>: the input channel's type does not convert to T");
     T acc = init_;
+    auto finish = [&] {
+      if (fused_upstream == nullptr || !fused_upstream->load(std::memory_order_acquire)) out.send(std::move(acc));
+      out.retire();
+    };
     if (const csp::detail::gpu_offer* device = detail::gpu_for_stage<runs_on_gpu<F, In, T>>()) {
 #if CSP_DEVICE_CODE
       if constexpr (runs_on_gpu<F, In, T>) {
-        gpu::reduce(op_, in, acc, *device);
-        out.send(std::move(acc));
-        out.retire();
+        gpu::reduce(op_, detail::identity{}, in, acc, *device);
+        finish();
         return;
       }
 #endif
@@ -237,8 +280,7 @@ class reduce_stage {
       for (auto& p : partial) acc = op_(acc, *p);
       partial.clear();
     });
-    out.send(std::move(acc));
-    out.retire();
+    finish();
   }
 
  private:
@@ -280,24 +322,148 @@ class fused_head {
   template <message In, message Link, message Last>
   void operator()(reader<In> in, writer<Link> link, writer<Last> last) const {
     using Result = element_result_t<Run, In>;
-    if (const csp::detail::gpu_offer* device = detail::gpu_for_stage<runs_on_gpu<Run, In, Result>>()) {
+    constexpr bool capable = runs_on_gpu<Run, In, Result>;
+    detail::head_of_run<capable>(first_, in, link, last, [&](const csp::detail::gpu_offer& device) {
 #if CSP_DEVICE_CODE
-      if constexpr (runs_on_gpu<Run, In, Result>) {
+      if constexpr (capable) {
         link.retire();
-        gpu::map<Run, In, Result>(run_, in, last, *device);
-        last.retire();
-        return;
+        gpu::map<Run, In, Result>(run_, in, last, device);
       }
 #endif
-    }
-    last.retire();
-    first_(std::move(in), std::move(link));
+      (void)device;
+    });
   }
 
  private:
   map_stage<F> first_;
   Run run_;
 };
+
+///   in --> [fused_reduce_head(first, run, reduce)] --link--> (the run's other maps) --> [tail] --> last
+/// The first map stage of a run of adjacent map stages that a reduce stage follows, in a
+/// pipeline: on a GPU it folds run(v) for every v straight into the reduction, on the GPU, and
+/// sends the result on `last` (the reduce stage's output) itself, after setting `fused` and
+/// retiring `link`: the run's other stages and the reduce stage (a fused_reduce_tail, which
+/// then sends nothing) see end-of-stream and end. Anywhere else it retires `last` at once and
+/// is the map stage `first`.
+template <class F, class Run, class Op, class T>
+class fused_reduce_head {
+ public:
+  fused_reduce_head(map_stage<F> first, Run run, reduce_stage<Op, T> reduce, std::shared_ptr<std::atomic<bool>> fused)
+      : first_(std::move(first)), run_(std::move(run)), reduce_(std::move(reduce)), fused_(std::move(fused)) {}
+
+  template <message In, message Link>
+  void operator()(reader<In> in, writer<Link> link, writer<T> last) const {
+    using Mapped = element_result_t<Run, In>;
+    constexpr bool capable = runs_on_gpu<Run, In, Mapped> && !host_only<Op> && std::is_trivially_copyable_v<T> &&
+                             std::convertible_to<Mapped, T>;
+    detail::head_of_run<capable>(first_, in, link, last, [&](const csp::detail::gpu_offer& device) {
+#if CSP_DEVICE_CODE
+      if constexpr (capable) {
+        fused_->store(true, std::memory_order_release);  // before the tail can see end-of-stream
+        link.retire();
+        T acc = reduce_.initial();
+        gpu::reduce(reduce_.function(), run_, in, acc, device);
+        last.send(std::move(acc));
+      }
+#endif
+      (void)device;
+    });
+  }
+
+ private:
+  map_stage<F> first_;
+  Run run_;
+  reduce_stage<Op, T> reduce_;
+  std::shared_ptr<std::atomic<bool>> fused_;
+};
+
+/// The reduce stage after a fused_reduce_head's run: the reduce stage, except that it sends
+/// nothing when the head computed its result on the GPU.
+template <class Op, class T>
+class fused_reduce_tail {
+ public:
+  fused_reduce_tail(reduce_stage<Op, T> reduce, std::shared_ptr<std::atomic<bool>> fused)
+      : reduce_(std::move(reduce)), fused_(std::move(fused)) {}
+
+  template <message In>
+  void operator()(reader<In> in, writer<T> out) const {
+    reduce_.fold(in, out, fused_.get());
+  }
+
+ private:
+  reduce_stage<Op, T> reduce_;
+  std::shared_ptr<std::atomic<bool>> fused_;
+};
+
+///   in --> [batch_stage(host, device)] --> out
+/// A stage that computes whole batches: `host(std::span<const In> in, std::span<Out> out)`
+/// computes out[i] for every in[i] on the host, and `device(const csp::device_batch<In, Out>&)`
+/// launches kernels that do the same on a GPU, on the batch's stream (csp/device.hpp). Both
+/// must compute the same thing, purely. On the cuda backend with a GPU (see the top of this
+/// file) the stage sends cuda.batch values at a time through the device launcher; everywhere
+/// else it takes batches of up to options.batch values (waiting for none: the rule of the
+/// top of this file) and calls `host` on each. Results leave in input order.
+/// A launcher is GPU code; in a program that a C++ compiler builds too, guard its launch:
+///   struct scale_on_gpu {
+///     void operator()(const csp::device_batch<float, float>& b) const {
+///   #if CSP_DEVICE_CODE
+///       scale_kernel<<<(b.n + 255) / 256, 256, 0, static_cast<cudaStream_t>(b.stream)>>>(b.in, b.out, b.n);
+///   #endif
+///     }
+///   };
+/// Example: `net.spawn("scale", csp::networks::batch(scale_on_host, scale_on_gpu{}, {.batch = 1024}), in.reader(), out.writer());`
+template <class Host, class Device>
+class batch_stage {
+ public:
+  batch_stage(Host host, Device device, stage_options options = {})
+      : host_(std::move(host)), device_(std::move(device)), options_(options) {}
+
+  const Host& host() const noexcept { return host_; }
+  const Device& device() const noexcept { return device_; }
+  const stage_options& options() const noexcept { return options_; }
+
+  template <message In, message Out>
+  void operator()(reader<In> in, writer<Out> out) const {
+    static_assert(std::is_invocable_v<const Host&, std::span<const In>, std::span<Out>>,
+                  "csp::networks::batch_stage: the host function must be callable as "
+                  "`host(std::span<const In>, std::span<Out>)` with the stage's channel types");
+    static_assert(std::is_default_constructible_v<Out>,
+                  "csp::networks::batch_stage: the output type must be default-constructible (the host "
+                  "function writes into a span of them)");
+    constexpr bool capable = runs_on_gpu<Device, In, Out> &&
+                             std::is_invocable_v<const Device&, const csp::device_batch<In, Out>&>;
+    if (const csp::detail::gpu_offer* offer = detail::gpu_for_stage<capable>()) {
+#if CSP_DEVICE_CODE
+      if constexpr (capable) {
+        gpu::batch<Device, In, Out>(device_, in, out, *offer, "the batch stage's kernel launch");
+        out.retire();
+        return;
+      }
+#endif
+    }
+    std::vector<In> batch;
+    std::vector<Out> results;
+    detail::for_each_batch(in, std::max<std::size_t>(options_.batch, 1), batch, [&](std::vector<In>& b) {
+      results.assign(b.size(), Out{});
+      host_(std::span<const In>(b), std::span<Out>(results));
+      for (Out& r : results) out.send(std::move(r));
+    });
+    out.retire();
+  }
+
+ private:
+  Host host_;
+  Device device_;
+  stage_options options_;
+};
+
+/// A batch stage from a host function and a device launcher (see batch_stage).
+/// Example: `csp::networks::batch(scale_on_host, scale_on_gpu{}, {.batch = 1024})`
+template <class Host, class Device>
+batch_stage<Host, Device> batch(Host host, Device device, stage_options options = {}) {
+  return batch_stage<Host, Device>(std::move(host), std::move(device), options);
+}
 
 /// A map stage declared from an element function: the usual way to make one.
 /// Example: `net.spawn("square", csp::networks::map(square{}), in.reader(), out.writer());`

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include <csp/detail/gpu.hpp>
+#include <csp/device.hpp>
 #include <csp/ends.hpp>
 #include <csp/errors.hpp>
 #include <csp/status.hpp>
@@ -136,8 +137,8 @@ __global__ void map_kernel(F f, const In* in, Out* out, std::size_t n) {
 /// Folds in[0..n) into one partial per block, in order: block b folds its contiguous chunk,
 /// each thread a contiguous part of it, and the threads' results are combined pairwise,
 /// neighbour with neighbour, so that only associativity is needed (not commutativity).
-template <class F, class In, class T>
-__global__ void reduce_kernel(F op, const In* in, std::size_t n, std::size_t per_block, T* partial) {
+template <class F, class Pre, class In, class T>
+__global__ void reduce_kernel(F op, Pre pre, const In* in, std::size_t n, std::size_t per_block, T* partial) {
   extern __shared__ unsigned char shared[];
   T* value = reinterpret_cast<T*>(shared);
   bool* valid = reinterpret_cast<bool*>(shared + sizeof(T) * block_threads);
@@ -149,8 +150,8 @@ __global__ void reduce_kernel(F op, const In* in, std::size_t n, std::size_t per
   const std::size_t mine_end = mine + per_thread < end ? mine + per_thread : end;
   valid[t] = mine < mine_end;
   if (valid[t]) {
-    T acc = static_cast<T>(in[mine]);
-    for (std::size_t i = mine + 1; i < mine_end; ++i) acc = op(acc, static_cast<T>(in[i]));
+    T acc = static_cast<T>(pre(in[mine]));
+    for (std::size_t i = mine + 1; i < mine_end; ++i) acc = op(acc, static_cast<T>(pre(in[i])));
     value[t] = acc;
   }
   __syncthreads();
@@ -229,9 +230,11 @@ void stream_batches(reader<In>& in, const csp::detail::gpu_offer& gpu, std::size
   while (in_flight > 0) finish_oldest();
 }
 
-/// map_stage on the GPU: out receives f(v) for every v of in, in order.
-template <class F, class In, class Out, class Sent>
-void map(const F& f, reader<In>& in, writer<Sent>& out, const csp::detail::gpu_offer& gpu) {
+/// A batch stage on the GPU: launch(device_batch) queues the kernels that compute a batch's
+/// results on the batch's stream; out receives them in input order.
+template <class Launch, class In, class Out, class Sent>
+void batch(const Launch& launch, reader<In>& in, writer<Sent>& out, const csp::detail::gpu_offer& gpu,
+           const char* what) {
   const std::size_t batch = std::max<std::size_t>(gpu.batch, 1);
   stream_batches<In, Out>(
       in, gpu, batch,
@@ -239,8 +242,8 @@ void map(const F& f, reader<In>& in, writer<Sent>& out, const csp::detail::gpu_o
         const cudaStream_t st = s.work.get();
         check(cudaMemcpyAsync(s.in_device.get(), s.in_host.get(), s.count * sizeof(In), cudaMemcpyHostToDevice, st),
               "cudaMemcpyAsync (to the device)");
-        map_kernel<<<grid_for(s.count), block_threads, 0, st>>>(f, s.in_device.get(), s.res_device.get(), s.count);
-        check(cudaGetLastError(), "map kernel launch");
+        launch(csp::device_batch<In, Out>{s.in_device.get(), s.res_device.get(), s.count, st});
+        check(cudaGetLastError(), what);
         check(cudaMemcpyAsync(s.res_host.get(), s.res_device.get(), s.count * sizeof(Out), cudaMemcpyDeviceToHost, st),
               "cudaMemcpyAsync (to the host)");
         s.results = s.count;
@@ -250,15 +253,26 @@ void map(const F& f, reader<In>& in, writer<Sent>& out, const csp::detail::gpu_o
       });
 }
 
+/// map_stage on the GPU: out receives f(v) for every v of in, in order; a batch stage whose
+/// launcher runs map_kernel.
+template <class F, class In, class Out, class Sent>
+void map(const F& f, reader<In>& in, writer<Sent>& out, const csp::detail::gpu_offer& gpu) {
+  auto launch = [&f](const csp::device_batch<In, Out>& b) {
+    map_kernel<<<grid_for(b.n), block_threads, 0, static_cast<cudaStream_t>(b.stream)>>>(f, b.in, b.out, b.n);
+  };
+  batch<decltype(launch), In, Out>(launch, in, out, gpu, "map kernel launch");
+}
+
 /// Blocks, and values per block, for a reduction over n values.
 inline unsigned reduce_blocks(std::size_t n) {
   return static_cast<unsigned>(std::clamp<std::size_t>((n + 4 * block_threads - 1) / (4 * block_threads), 1, 1024));
 }
 
-/// reduce_stage on the GPU: every value folded into `acc` in order (each batch into one
-/// partial per block on the GPU, the partials into acc on the host).
-template <class F, class In, class T>
-void reduce(const F& op, reader<In>& in, T& acc, const csp::detail::gpu_offer& gpu) {
+/// reduce_stage on the GPU: pre(v) for every value v folded into `acc` in order (each batch
+/// into one partial per block on the GPU, the partials into acc on the host). `pre` is the
+/// identity, or the maps fused into the reduction (networks/pipeline.hpp).
+template <class F, class Pre, class In, class T>
+void reduce(const F& op, const Pre& pre, reader<In>& in, T& acc, const csp::detail::gpu_offer& gpu) {
   const std::size_t batch = std::max<std::size_t>(gpu.batch, 1);
   stream_batches<In, T>(
       in, gpu, reduce_blocks(batch),
@@ -270,7 +284,7 @@ void reduce(const F& op, reader<In>& in, T& acc, const csp::detail::gpu_offer& g
         check(cudaMemcpyAsync(s.in_device.get(), s.in_host.get(), s.count * sizeof(In), cudaMemcpyHostToDevice, st),
               "cudaMemcpyAsync (to the device)");
         reduce_kernel<<<used, block_threads, block_threads * (sizeof(T) + sizeof(bool)), st>>>(
-            op, s.in_device.get(), s.count, per_block, s.res_device.get());
+            op, pre, s.in_device.get(), s.count, per_block, s.res_device.get());
         check(cudaGetLastError(), "reduce kernel launch");
         check(cudaMemcpyAsync(s.res_host.get(), s.res_device.get(), used * sizeof(T), cudaMemcpyDeviceToHost, st),
               "cudaMemcpyAsync (to the host)");

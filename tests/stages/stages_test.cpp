@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,41 @@ struct halve {
 struct negate {
   CSP_HOST_DEVICE std::int64_t operator()(const std::int64_t& v) const { return -v; }
 };
+
+/// A batch stage's two halves: v -> 5v - 2 over a whole batch, on the host and as a kernel
+/// (which adds 1,000,000, to say where it ran).
+void five_v_minus_two(std::span<const std::int64_t> in, std::span<std::int64_t> out) {
+  for (std::size_t i = 0; i < in.size(); ++i) out[i] = 5 * in[i] - 2;
+}
+#if CSP_DEVICE_CODE
+__global__ void five_v_minus_two_kernel(const std::int64_t* in, std::int64_t* out, std::size_t n) {
+  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = 5 * in[i] - 2 + 1'000'000;
+}
+#endif
+struct five_v_minus_two_on_gpu {
+  void operator()(const csp::device_batch<std::int64_t, std::int64_t>& b) const {
+#if CSP_DEVICE_CODE
+    five_v_minus_two_kernel<<<static_cast<unsigned>((b.n + 127) / 128), 128, 0, static_cast<cudaStream_t>(b.stream)>>>(
+        b.in, b.out, b.n);
+#else
+    (void)b;
+#endif
+  }
+};
+
+/// A function that must not run on a GPU: its call operator is not CSP_HOST_DEVICE (under
+/// nvcc, a kernel calling it would not compile), and it says so with host_only.
+struct host_length {
+  std::int64_t operator()(const std::int64_t& v) const { return static_cast<std::int64_t>(std::to_string(v).size()); }
+};
+
+}  // namespace
+
+template <>
+inline constexpr bool csp::networks::host_only<host_length> = true;
+
+namespace {
 
 /// Whether a run on `cfg` offers its stages a GPU, asked from inside a process of it.
 bool offers_gpu(const csp::config& cfg) {
@@ -206,6 +242,64 @@ TEST_P(stages, a_chain_of_three_maps) {
   ASSERT_EQ(csp::run(net, config()), 0);
   ASSERT_EQ(got.size(), static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) ASSERT_EQ(got[i], -(expected_triple(gpu, i) / 2)) << "at " << i;
+}
+
+// Maps then a reduce, then a map after it, in a pipeline: on a GPU the first two are fused (the
+// reduction folds the maps' results without their leaving the device) and the reduce stage
+// sends nothing of its own; everywhere the last map gets exactly one value.
+TEST_P(stages, a_run_of_maps_then_a_reduce) {
+  const bool gpu = stages_on_gpu(config());
+  const std::int64_t n = 1000;
+  std::int64_t expected = 0;
+  for (std::int64_t i = 0; i < n; ++i) expected += expected_triple(gpu, i) / 2;
+  std::vector<std::int64_t> got;
+  csp::network net("map reduce");
+  auto in = net.channel<std::int64_t>("in", csp::buffered(32));
+  auto out = net.channel<std::int64_t>("out");
+  net.spawn("numbers", numbers, n, in.writer());
+  nw::pipeline(net, "mr", {.link = csp::buffered(32)}, in.reader(), out.writer(), nw::map(triple_plus_one{}),
+               nw::map(halve{}), nw::reduce(std::plus<std::int64_t>{}, std::int64_t{0}), nw::map(negate{}));
+  net.spawn("collect", collect<std::int64_t>, std::ref(got), out.reader());
+  ASSERT_EQ(csp::run(net, config()), 0);
+  EXPECT_THAT(got, ::testing::ElementsAre(-expected));
+}
+
+TEST_P(stages, a_batch_stage_computes_each_batch_where_the_stage_runs) {
+  const bool gpu = stages_on_gpu(config());
+  const std::int64_t n = 700;
+  std::vector<std::int64_t> got;
+  csp::network net("batch");
+  auto in = net.channel<std::int64_t>("in", csp::buffered(64));
+  auto out = net.channel<std::int64_t>("out", csp::buffered(64));
+  net.spawn("numbers", numbers, n, in.writer());
+  nw::pipeline(net, "five", in.reader(), out.writer(),
+               nw::batch(five_v_minus_two, five_v_minus_two_on_gpu{}, {.batch = 32}));
+  net.spawn("collect", collect<std::int64_t>, std::ref(got), out.reader());
+  ASSERT_EQ(csp::run(net, config()), 0);
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) ASSERT_EQ(got[i], 5 * i - 2 + (gpu ? 1'000'000 : 0)) << "at " << i;
+}
+
+// A host_only function stays on the host everywhere (and, under nvcc, compiles: no kernel is
+// made of it).
+TEST_P(stages, a_host_only_function_runs_on_the_host) {
+  std::vector<std::int64_t> got;
+  csp::network net("host only");
+  auto in = net.channel<std::int64_t>("in", csp::buffered(16));
+  auto out = net.channel<std::int64_t>("out", csp::buffered(16));
+  net.spawn("numbers", numbers, std::int64_t{120}, in.writer());
+  net.spawn("length", nw::map(host_length{}, {.batch = 8}), in.reader(), out.writer());
+  net.spawn("collect", collect<std::int64_t>, std::ref(got), out.reader());
+  ::testing::internal::CaptureStderr();
+  ASSERT_EQ(csp::run(net, config()), 0);
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  ASSERT_EQ(got.size(), 120u);
+  for (std::int64_t i = 0; i < 120; ++i) EXPECT_EQ(got[i], static_cast<std::int64_t>(std::to_string(i).size()));
+  if (stages_on_gpu(config())) {
+    EXPECT_THAT(said, ::testing::HasSubstr("csp: cuda: stage 'length' runs on the host: "));
+  } else {
+    EXPECT_THAT(said, ::testing::Not(::testing::HasSubstr("runs on the host")));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(backends, stages, ::testing::ValuesIn(csp_test::backend_configs()), csp_test::config_name);
