@@ -8,6 +8,7 @@
 // Every case sets cuda.batch to a few values and cuda.streams to 3, so that on a GPU a stream
 // of a few hundred values goes through many batches and every slot of the ring.
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -324,6 +325,21 @@ TEST(cuda_backend, without_a_device_require_device_is_an_error_naming_the_key) {
   } catch (const csp::config_error& e) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("cuda.require_device = true, and there is no usable GPU ("));
   }
+}
+
+// G6 (gpu_stages.cuh): a stage waiting for its GPU work polls and calls gpu_pause() between
+// polls; on one thread, the process that would end its wait must get to run meanwhile. Here
+// the wait is for a flag another process sets: without the yield it would spin forever.
+TEST(cuda_backend, a_stage_waiting_for_its_gpu_lets_the_other_processes_run) {
+  if (!cuda_built()) GTEST_SKIP() << "the cuda backend is not built here";
+  std::atomic<bool> done{false};
+  csp::network net("pause");
+  net.spawn("poller", [&] {
+    while (!done.load()) csp::detail::gpu_pause();
+  });
+  net.spawn("setter", [&] { done = true; });
+  ASSERT_EQ(csp::run(net, csp::config{.backend = "cuda", .threads = 1}), 0);
+  EXPECT_TRUE(done.load());
 }
 
 TEST(cuda_backend, a_failed_cuda_call_ends_the_run_naming_the_stage_and_the_call) {
