@@ -3,9 +3,9 @@
 #
 #   release  build everything; run every ctest label (unit, conformance, stress, random,
 #            model, compile_fail, package, examples, bench_smoke) on every built backend
-#   tsan     ThreadSanitizer build of the library and the tests it runs: conformance, stress, random
+#   tsan     ThreadSanitizer build of the library and the tests it runs: conformance, stress, random, stages
 #   asan     AddressSanitizer + UBSan (+ LeakSanitizer) build of the tests it runs: conformance,
-#            unit, stress, random
+#            unit, stress, random, stages
 #   fuzz     clang build of the libFuzzer targets; each runs CSP_FUZZ_SECONDS (60) from its corpus
 #
 # Each configuration is built once, with the presets of CMakePresets.json, into build/<preset>.
