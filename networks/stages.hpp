@@ -10,13 +10,13 @@
 // A stage is a named, inspectable object: map_stage<F> holds an element-wise functor F and its
 // options, reduce_stage<F, T> an associative combining functor and an initial value,
 // batch_stage<H, D> a function computing a whole batch on the host and a launcher of kernels
-// computing the same on a GPU. The
-// functors must be pure: no channel operation, no side effect, no state that one call leaves
-// for the next (they may run on several threads at once, in any order). Because a stage says
-// only *what* it computes, a backend can choose *where*: every backend runs it as an ordinary
-// process that reads a batch and computes it with csp::parallel_for (on tbb, on TBB's pool);
-// the cuda backend will recognise these declarations and move them onto a GPU (DESIGN.md
-// section 3), which is why they are types and not lambdas wrapped in a process.
+// computing the same on a GPU. The functors must be pure: no channel operation, no side
+// effect, no state that one call leaves for the next (they may run on several threads at once,
+// in any order). Because a stage says only *what* it computes, a backend can choose *where*:
+// every backend runs it as an ordinary process that reads a batch and computes it with
+// csp::parallel_for (on tbb, on TBB's pool), and the cuda backend runs it on a GPU (DESIGN.md
+// section 3; "On a GPU" below), which is why stages are types and not lambdas wrapped in a
+// process.
 //
 // Batching: a stage with batch = B waits for one value, then takes up to B - 1 more that are
 // already available (try_recv: it never waits to fill a batch, so a batch adds no latency),
