@@ -21,7 +21,8 @@
 // writer of the channel after the run (stages.hpp). On a GPU (the cuda backend) that process
 // computes the whole run in one kernel and the run's other processes see end-of-stream at once;
 // everywhere else it gives that writer up at once and is the first map stage. The processes and
-// channels are named as in an unfused chain.
+// channels are named as in an unfused chain; the channel after the run is made before the
+// links inside it, so it comes earlier in net.channels() (and in the picture and stats).
 // Termination: the pipeline has no rule of its own; end-of-stream, csp::retired and poison
 // travel through it as each stage's rule says (every component of this library passes
 // end-of-stream on and ends when its reader retires).
@@ -209,7 +210,7 @@ void chain(network& net, const std::string& name, const pipeline_options& option
 /// Spawns a run of Run >= 2 adjacent map stages at the front of `stages` (and the stages after
 /// it): the run's first stage is a fused_head (stages.hpp) with a second writer on the channel
 /// after the run, so that on a GPU the whole run is one kernel. Names and links are those of
-/// an unfused chain.
+/// an unfused chain (the channel after the run made first).
 template <std::size_t Run, message In, message Out, class... S>
 void fuse(network& net, const std::string& name, const pipeline_options& options, std::size_t i,
           reader<In> in, writer<Out> out, S&&... stages) {

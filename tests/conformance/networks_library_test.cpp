@@ -29,6 +29,7 @@ namespace nw = csp::networks;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
 using ::testing::UnorderedElementsAreArray;
 
 std::vector<int> naturals(int n) {
@@ -167,6 +168,13 @@ std::vector<component> one_in_one_out() {
          nw::pipeline(net, "p", std::move(in), std::move(out), nw::successor<int>, square{});
        },
        [](const std::vector<int>& in) { return map_each(in, [](int v) { return (v + 1) * (v + 1); }); }},
+      // A run of three maps, which pipeline fuses (its head also holds a writer of `out`).
+      {"pipeline of fused maps",
+       [](csp::network& net, csp::reader<int> in, csp::writer<int> out) {
+         nw::pipeline(net, "m", std::move(in), std::move(out), nw::map(square{}), [](const int& v) { return v + 1; },
+                      nw::map([](const int& v) { return -v; }, {.batch = 4}));
+       },
+       [](const std::vector<int>& in) { return map_each(in, [](int v) { return -(v * v + 1); }); }},
   };
 }
 
@@ -722,6 +730,31 @@ TEST_P(conformance, networks_pipeline_chains_and_names_its_stages) {
   EXPECT_EQ(net.process_count(), 6u);
   EXPECT_EQ(run(net), 0);
   EXPECT_THAT(got, ElementsAre(std::size_t{120 * 121 / 2}));
+}
+
+// pipeline's fusion rule (pipeline.hpp): a run of maps followed by a reduce is spawned "named
+// as in an unfused chain" (the channel after the run is made first, so the order differs),
+// its head holding a second writer of the reduce's output. §2
+// Termination: "When all writers of a channel have retired, readers ... see end-of-stream" —
+// the sink gets the one fold, then end-of-stream once both writers of `r[2]->r[3]` retired;
+// §2 "Nothing is lost": the fold counts every value.
+TEST_P(conformance, networks_pipeline_fuses_maps_into_a_reduce_with_the_same_names_and_one_result) {
+  csp::network net("fused");
+  auto in = net.channel<int>("in");
+  auto out = net.channel<int>("out");
+  std::vector<int> got;
+  CSP_SHARED(got);
+  net.spawn("source", nw::generator(std::views::iota(0, 200)), in.writer());
+  nw::pipeline(net, "r", {.link = csp::buffered(4)}, in.reader(), out.writer(), nw::map(square{}),
+               [](const int& v) { return v + 1; }, nw::reduce(std::plus<int>{}, 0, {.batch = 16, .grain = 4}),
+               [](const int& v) { return -v; });
+  net.spawn("sink", nw::collector(got), out.reader());
+  std::vector<std::string> names;
+  for (const auto& c : net.channels()) names.push_back(c->name());
+  EXPECT_THAT(names, UnorderedElementsAre("in", "out", "r[0]->r[1]", "r[1]->r[2]", "r[2]->r[3]"));
+  EXPECT_EQ(net.process_count(), 6u);
+  EXPECT_EQ(run(net), 0);
+  EXPECT_THAT(got, ElementsAre(-(199 * 200 * 399 / 6 + 200)));  // -(sum of v * v + 1 for v < 200)
 }
 
 /// source --> farm --> sink, the source sending 0..n-1 and then retiring or poisoning.
