@@ -71,9 +71,6 @@ class outputs {
         progress_(cfg.progress && b.draws()),
         backend_(b) {
     where_ = b.name();
-    if (where_ == "fiber" || where_ == "tbb" || where_ == "cuda") {
-      where_ += fmt::format(", {} thread{}", cfg.threads, cfg.threads == 1 ? "" : "s");
-    }
     if (const std::string more = b.where(); !more.empty()) where_ += ", " + more;
     // Before the network is consumed: a file that cannot be written is an error while the
     // network can still run with another configuration.

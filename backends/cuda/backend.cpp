@@ -62,7 +62,7 @@ class backend final : public detail::backend {
   const detail::gpu_offer* gpu() const noexcept override { return found_.usable ? &offer_ : nullptr; }
   void pause() noexcept override { boost::this_fiber::yield(); }
   std::string where() const override {
-    return found_.usable ? "GPU 0: " + found_.what : std::string("no usable GPU: stages on the host");
+    return host_->where() + (found_.usable ? ", GPU 0: " + found_.what : ", no usable GPU: stages on the host");
   }
 
  private:

@@ -34,6 +34,7 @@ class backend final : public detail::backend {
   }
 
   const char* name() const noexcept override { return "fiber"; }
+  std::string where() const override { return detail::threads_text(threads_); }
 
   void run(detail::runtime& rt, detail::group& g) override {
     std::exception_ptr error;

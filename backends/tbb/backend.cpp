@@ -37,6 +37,7 @@ class backend final : public detail::backend {
   explicit backend(int threads) : threads_(threads) {}
 
   const char* name() const noexcept override { return "tbb"; }
+  std::string where() const override { return detail::threads_text(threads_); }
 
   void run(detail::runtime& rt, detail::group& g) override {
     ::tbb::global_control workers(::tbb::global_control::max_allowed_parallelism,

@@ -51,8 +51,8 @@ class backend {
   /// Lets the other processes on this thread run for a moment: a stage waiting for its GPU
   /// work polls, and calls this between polls. By default, nothing (a process is a thread).
   virtual void pause() noexcept {}
-  /// More about where the run's processes are, for the picture's caption and the stats
-  /// header ("GPU 0: ..."), or empty.
+  /// More about where the run's processes are, after the backend's name in the picture's
+  /// caption, the stats header and the trace ("2 threads", "1 thread, GPU 0: ..."), or empty.
   virtual std::string where() const { return {}; }
 
   /// --csp-graph and --csp-stats (picture.hpp, stats.hpp). Whether this address space shows
@@ -81,6 +81,11 @@ class backend {
   /// where this one draws, or null to use this address space's own.
   virtual const std::vector<trace_part>* trace_parts() const noexcept { return nullptr; }
 };
+
+/// "1 thread", "2 threads": what backend::where() says of a backend with a pool of threads.
+inline std::string threads_text(int threads) {
+  return std::to_string(threads) + (threads == 1 ? " thread" : " threads");
+}
 
 /// Runs one process's body on the calling thread or fiber: sets current(), turns its end into
 /// the runtime's bookkeeping (errors, poison propagation, ended()). Backends call this.
